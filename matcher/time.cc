@@ -30,25 +30,8 @@ absl::Time LocalInstant(const absl::TimeZone& zone, absl::CivilSecond cs) {
   return zone.At(cs).pre;
 }
 
-int WeekdayNumber(absl::Weekday w) {
-  switch (w) {
-    case absl::Weekday::monday:
-      return 1;
-    case absl::Weekday::tuesday:
-      return 2;
-    case absl::Weekday::wednesday:
-      return 3;
-    case absl::Weekday::thursday:
-      return 4;
-    case absl::Weekday::friday:
-      return 5;
-    case absl::Weekday::saturday:
-      return 6;
-    case absl::Weekday::sunday:
-      return 7;
-  }
-  return 1;
-}
+// 1 = Monday .. 7 = Sunday; absl::Weekday enumerates Monday first.
+int WeekdayNumber(absl::Weekday w) { return static_cast<int>(w) + 1; }
 
 }  // namespace
 
@@ -61,10 +44,14 @@ ReferenceWeek ReferenceWeekContaining(absl::Time t) {
   return ReferenceWeek{absl::FromCivil(monday, utc), monday};
 }
 
+bool IsValidWindow(const Window& w) {
+  return w.day >= 1 && w.day <= 7 && w.start_minute >= 0 &&
+         w.start_minute < w.end_minute && w.end_minute <= 1440;
+}
+
 absl::StatusOr<SlotRun> PlaceWindow(const Window& w, const absl::TimeZone& zone,
                                     const ReferenceWeek& week) {
-  if (w.day < 1 || w.day > 7 || w.start_minute < 0 ||
-      w.start_minute >= w.end_minute || w.end_minute > 1440) {
+  if (!IsValidWindow(w)) {
     return absl::InvalidArgumentError(
         absl::StrCat("availability", kWindowRule));
   }

@@ -60,6 +60,9 @@ absl::StatusOr<SlotSet> AvailabilitySlots(const std::vector<Window>& windows,
                                           const absl::TimeZone& zone,
                                           const ReferenceWeek& week);
 
+// Whether 1 <= day <= 7 and 0 <= start_minute < end_minute <= 1440.
+bool IsValidWindow(const Window& window);
+
 // The slots one window covers: `count` slots from `first`, wrapping past the
 // week's end (count == 0: none). Same rules and errors as AvailabilitySlots;
 // exposed so callers that place many identical windows can memoize.
