@@ -1,0 +1,342 @@
+// Connection and ConnectionPool against a real redis-server (R-STORE, R-TEST).
+#include "service/store/connection.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/store/connection_pool.h"
+#include "service/store/redis_client.h"
+#include "service/store/redis_error.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/status_matchers.h"
+
+namespace peermatch::store {
+namespace {
+
+using ::peermatch::testing::IsOk;
+using ::peermatch::testing::RedisServer;
+using ::peermatch::testing::StatusIs;
+using ::peermatch::testing::TestReply;
+using ::testing::HasSubstr;
+
+absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
+
+ConnectionOptions OptionsFor(const RedisServer& server) {
+  ConnectionOptions o;
+  o.endpoint = {server.host(), server.port()};
+  return o;
+}
+
+TEST(ConnectionTest, RunsCommandsAndPipelines) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Open(OptionsFor(*server), Soon()));
+  ASSERT_OK_AND_ASSIGN(Reply set, conn.Run(Command({"SET", "k", "v"}), Soon()));
+  EXPECT_EQ(set.str(), "OK");
+
+  std::vector<Command> cmds;
+  for (int i = 0; i < 100; ++i) cmds.push_back(Command({"INCR", "n"}));
+  cmds.push_back(Command({"LPUSH", "k", "x"}));  // WRONGTYPE error reply
+  cmds.push_back(Command({"GET", "missing"}));
+  ASSERT_OK_AND_ASSIGN(std::vector<Reply> replies,
+                       conn.RunPipeline(cmds, Soon()));
+  ASSERT_EQ(replies.size(), 102u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(replies[i].integer(), i + 1);
+  EXPECT_TRUE(replies[100].is_error());
+  EXPECT_THAT(std::string(replies[100].str()), HasSubstr("WRONGTYPE"));
+  EXPECT_TRUE(replies[101].is_nil());
+  EXPECT_FALSE(conn.broken());
+}
+
+TEST(ConnectionTest, ArgumentsAreBinarySafe) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Open(OptionsFor(*server), Soon()));
+  const std::string value("a\0b\r\n%s%n*3\r\n$", 15);
+  const std::string key("k %s\r\n", 7);
+  ASSERT_THAT(conn.Run(Command({"SET", key, value}), Soon()), IsOk());
+  ASSERT_OK_AND_ASSIGN(TestReply got, server->Command({"GET", key}));
+  EXPECT_EQ(got.str, value);
+  ASSERT_OK_AND_ASSIGN(TestReply size, server->Command({"DBSIZE"}));
+  EXPECT_EQ(size.integer, 1);
+}
+
+TEST(ConnectionTest, PassedDeadlineSendsNothing) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Open(OptionsFor(*server), Soon()));
+  EXPECT_THAT(conn.Run(Command({"INCR", "n"}), absl::Now() - absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_FALSE(conn.broken());
+  ASSERT_OK_AND_ASSIGN(TestReply exists, server->Command({"EXISTS", "n"}));
+  EXPECT_EQ(exists.integer, 0);
+  EXPECT_THAT(Connection::Open(OptionsFor(*server), absl::InfinitePast()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST(ConnectionTest, CommandTimeoutIsUnavailableAndBreaksTheConnection) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionOptions options = OptionsFor(*server);
+  options.command_timeout = absl::Milliseconds(100);
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  ASSERT_THAT(server->Pause(), IsOk());  // hangs without closing sockets
+  EXPECT_THAT(conn.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("timed out")));
+  EXPECT_TRUE(conn.broken());
+  ASSERT_THAT(server->Resume(), IsOk());
+}
+
+TEST(ConnectionTest, TimeoutPastTheCallersDeadlineIsDeadlineExceeded) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionOptions options = OptionsFor(*server);
+  options.command_timeout = absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  ASSERT_THAT(server->Pause(), IsOk());
+  // The socket timeout is the time left (100 ms), not the 30 s command
+  // timeout, so this returns instead of hanging.
+  EXPECT_THAT(
+      conn.Run(Command({"PING"}), absl::Now() + absl::Milliseconds(100)),
+      StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(conn.broken());
+  ASSERT_THAT(server->Resume(), IsOk());
+}
+
+TEST(ConnectionTest, RefusedConnectIsUnavailable) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionOptions options = OptionsFor(*server);
+  ASSERT_THAT(server->Stop(), IsOk());
+  EXPECT_THAT(Connection::Open(options, Soon()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("refused")));
+}
+
+TEST(ConnectionTest, AuthWithPassword) {
+  RedisServer::Options server_options;
+  server_options.password = "s3cret";
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start(server_options));
+  ConnectionOptions options = OptionsFor(*server);
+  options.password = "s3cret";
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  ASSERT_OK_AND_ASSIGN(Reply pong, conn.Run(Command({"PING"}), Soon()));
+  EXPECT_EQ(pong.str(), "PONG");
+
+  options.password = "wrong";
+  EXPECT_THAT(
+      Connection::Open(options, Soon()),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("redis auth failed")));
+
+  // Without credentials the first command is refused with NOAUTH.
+  options.password.clear();
+  ASSERT_OK_AND_ASSIGN(Connection anon, Connection::Open(options, Soon()));
+  ASSERT_OK_AND_ASSIGN(Reply r, anon.Run(Command({"PING"}), Soon()));
+  ASSERT_TRUE(r.is_error());
+  EXPECT_THAT(
+      ErrorReplyToStatus(r.str()),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("redis auth failed")));
+}
+
+TEST(ConnectionTest, AuthWithAclUser) {
+  RedisServer::Options server_options;
+  server_options.acl_user = "peermatch";
+  server_options.acl_password = "pw-1";
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start(server_options));
+  ConnectionOptions options = OptionsFor(*server);
+  options.user = "peermatch";
+  options.password = "pw-1";
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  ASSERT_OK_AND_ASSIGN(Reply who, conn.Run(Command({"ACL", "WHOAMI"}), Soon()));
+  EXPECT_EQ(who.str(), "peermatch");
+
+  options.password = "pw-2";
+  EXPECT_THAT(
+      Connection::Open(options, Soon()),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("redis auth failed")));
+  options.user = "nobody";
+  options.password = "pw-1";
+  EXPECT_THAT(
+      Connection::Open(options, Soon()),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("redis auth failed")));
+}
+
+TEST(ConnectionTest, SelectsTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionOptions options = OptionsFor(*server);
+  options.db = 3;
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  ASSERT_THAT(conn.Run(Command({"SET", "k", "v"}), Soon()), IsOk());
+  ASSERT_OK_AND_ASSIGN(TestReply info, server->Command({"INFO", "keyspace"}));
+  EXPECT_THAT(info.str, HasSubstr("db3:keys=1"));
+  EXPECT_THAT(info.str, ::testing::Not(HasSubstr("db0:")));
+
+  options.db = 99;  // above `databases 16`
+  EXPECT_THAT(Connection::Open(options, Soon()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("SELECT")));
+}
+
+TEST(ConnectionTest, IdleCheckNoticesAClosedSocket) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Open(OptionsFor(*server), Soon()));
+  EXPECT_TRUE(conn.CheckIdleHealthy());
+  ASSERT_THAT(server->Command({"CLIENT", "KILL", "TYPE", "normal"}), IsOk());
+  // The server closes the socket asynchronously; wait for the FIN.
+  bool healthy = true;
+  for (int i = 0; i < 200 && healthy; ++i) {
+    healthy = conn.CheckIdleHealthy();
+    if (healthy) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_FALSE(healthy);
+  EXPECT_TRUE(conn.broken());
+}
+
+PoolOptions PoolFor(const RedisServer& server) {
+  PoolOptions o;
+  o.connection = OptionsFor(server);
+  return o;
+}
+
+TEST(ConnectionPoolTest, ReusesOneConnectionForSequentialCalls) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionPool pool(PoolFor(*server));
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_THAT(pool.Run(Command({"INCR", "n"}), Soon()), IsOk());
+  }
+  EXPECT_EQ(pool.GetStats().open, 1);
+  EXPECT_EQ(pool.GetStats().idle, 1);
+  ASSERT_OK_AND_ASSIGN(TestReply n, server->Command({"GET", "n"}));
+  EXPECT_EQ(n.str, "50");
+}
+
+TEST(ConnectionPoolTest, ExhaustedPoolIsResourceExhaustedOrDeadlineExceeded) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  PoolOptions options = PoolFor(*server);
+  options.max_connections = 1;
+  options.acquire_timeout = absl::Milliseconds(100);
+  ConnectionPool pool(options);
+  ASSERT_OK_AND_ASSIGN(ConnectionPool::Lease held, pool.Acquire(Soon()));
+  // The pool's own wait limit ran out: RESOURCE_EXHAUSTED.
+  EXPECT_THAT(pool.Acquire(Soon()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("pool exhausted")));
+  // The caller's deadline ran out first: DEADLINE_EXCEEDED.
+  EXPECT_THAT(pool.Acquire(absl::Now() + absl::Milliseconds(20)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST(ConnectionPoolTest, WaiterGetsAReleasedConnection) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  PoolOptions options = PoolFor(*server);
+  options.max_connections = 1;
+  options.acquire_timeout = absl::Seconds(30);
+  ConnectionPool pool(options);
+  absl::Notification waiting;
+  std::optional<ConnectionPool::Lease> held;
+  {
+    ASSERT_OK_AND_ASSIGN(ConnectionPool::Lease l, pool.Acquire(Soon()));
+    held.emplace(std::move(l));
+  }
+  std::thread releaser([&] {
+    waiting.WaitForNotification();
+    absl::SleepFor(absl::Milliseconds(50));
+    held.reset();
+  });
+  waiting.Notify();
+  EXPECT_THAT(pool.Run(Command({"PING"}), Soon()), IsOk());
+  releaser.join();
+  EXPECT_EQ(pool.GetStats().open, 1);
+}
+
+TEST(ConnectionPoolTest, OutageFailsFastWithUnavailableAndRecovers) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  PoolOptions options = PoolFor(*server);
+  options.backoff.initial = absl::Milliseconds(200);
+  ConnectionPool pool(options);
+  ASSERT_THAT(pool.Ping(Soon()), IsOk());
+
+  ASSERT_THAT(server->Stop(), IsOk());
+  // With a 30 s deadline, a hang would surface as DEADLINE_EXCEEDED (or a
+  // test timeout); UNAVAILABLE shows the call gave up on its own.
+  EXPECT_THAT(pool.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(pool.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  // Now in backoff: the next call fails fast without connecting.
+  const ConnectionPool::Stats stats = pool.GetStats();
+  EXPECT_GE(stats.consecutive_failures, 1);
+  EXPECT_EQ(stats.open, 0);
+  EXPECT_THAT(pool.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("backoff")));
+
+  ASSERT_THAT(server->Restart(), IsOk());
+  // The same pool reconnects once the backoff delay has passed.
+  absl::Status last = absl::UnknownError("not tried");
+  for (int i = 0; i < 500 && !last.ok(); ++i) {
+    last = pool.Ping(Soon());
+    if (!last.ok()) {
+      EXPECT_THAT(last, StatusIs(absl::StatusCode::kUnavailable));
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  EXPECT_THAT(last, IsOk());
+  EXPECT_EQ(pool.GetStats().consecutive_failures, 0);
+}
+
+TEST(ConnectionPoolTest, RestartedServerDoesNotFailTheNextCall) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionPool pool(PoolFor(*server));
+  ASSERT_THAT(pool.Ping(Soon()), IsOk());  // leaves one idle connection
+  ASSERT_THAT(server->Stop(), IsOk());
+  ASSERT_THAT(server->Restart(), IsOk());
+  // The idle connection is dead (the server closed it on shutdown); the pool
+  // notices before handing it out, so the first call after the restart works.
+  ASSERT_OK_AND_ASSIGN(Reply r, pool.Run(Command({"PING"}), Soon()));
+  EXPECT_EQ(r.str(), "PONG");
+  EXPECT_EQ(pool.GetStats().open, 1);
+}
+
+TEST(ConnectionPoolTest, KilledServerMidPipelineIsUnavailable) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionPool pool(PoolFor(*server));
+  ASSERT_OK_AND_ASSIGN(ConnectionPool::Lease conn, pool.Acquire(Soon()));
+  ASSERT_THAT(conn->Run(Command({"PING"}), Soon()), IsOk());
+  ASSERT_THAT(server->Kill(), IsOk());
+  std::vector<Command> cmds(1000, Command({"INCR", "n"}));
+  EXPECT_THAT(conn->RunPipeline(cmds, Soon()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(conn->broken());
+}
+
+TEST(RedisClientTest, FactoryValidatesModeAndUrl) {
+  EXPECT_THAT(ParseRedisMode("cluster"), IsOk());
+  EXPECT_THAT(ParseRedisMode("standalone"), IsOk());
+  EXPECT_THAT(ParseRedisMode("sentinel"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  RedisClientOptions options;
+  EXPECT_THAT(NewRedisClient("redis://a:1,b:2", options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewRedisClient("nonsense", options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(NewRedisClient("redis://a:1", options), IsOk());
+}
+
+TEST(RedisClientTest, StandaloneRunsAndPings) {
+  RedisServer::Options server_options;
+  server_options.password = "pw";
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start(server_options));
+  ASSERT_OK_AND_ASSIGN(auto client, NewRedisClient(server->url(), {}));
+  EXPECT_THAT(client->Ping(Soon()), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      Reply r, client->Run("ignored", Command({"SET", "a", "1"}), Soon()));
+  EXPECT_EQ(r.str(), "OK");
+  ASSERT_THAT(server->Stop(), IsOk());
+  EXPECT_THAT(client->Ping(Soon()), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+}  // namespace
+}  // namespace peermatch::store
