@@ -1,0 +1,59 @@
+#include "service/store/keys.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace peermatch::store::keys {
+namespace {
+
+// The only place that writes the hash tag.
+std::string PoolKey(absl::string_view pool, absl::string_view kind) {
+  return absl::StrCat("pm:{", pool, "}:", kind);
+}
+
+std::string PoolKey(absl::string_view pool, absl::string_view kind,
+                    absl::string_view id) {
+  return absl::StrCat("pm:{", pool, "}:", kind, ":", id);
+}
+
+}  // namespace
+
+bool IsValidPoolId(absl::string_view pool) {
+  return !pool.empty() && pool.size() <= 63 &&
+         std::all_of(pool.begin(), pool.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
+
+bool IsValidMemberId(absl::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+                  c == '@' || c == '-';
+         });
+}
+
+std::string PoolPrefix(absl::string_view pool) { return PoolKey(pool, ""); }
+
+std::string Member(absl::string_view pool, absl::string_view id) {
+  return PoolKey(pool, "m", id);
+}
+std::string MemberIds(absl::string_view pool) { return PoolKey(pool, "ids"); }
+std::string Blocked(absl::string_view pool, absl::string_view id) {
+  return PoolKey(pool, "blk", id);
+}
+std::string BlockedBy(absl::string_view pool, absl::string_view id) {
+  return PoolKey(pool, "rblk", id);
+}
+std::string Feed(absl::string_view pool) { return PoolKey(pool, "feed"); }
+std::string Settings(absl::string_view pool) {
+  return PoolKey(pool, "settings");
+}
+std::string Audit(absl::string_view pool) { return PoolKey(pool, "audit"); }
+
+std::string Pools() { return "pm:pools"; }
+
+}  // namespace peermatch::store::keys

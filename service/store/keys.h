@@ -1,0 +1,62 @@
+// Redis key builders: ONE function per key kind, so the `{pool}` hash tag
+// cannot be forgotten (SPEC §6, R-STORE; docs/key-schema.md).
+//
+//   keys::Member("pool-1", "alice")   // "pm:{pool-1}:m:alice"
+//   keys::MemberIds("pool-1")         // "pm:{pool-1}:ids"
+//   keys::Pools()                     // "pm:pools" (global, no pool tag)
+//
+// Every pool key is `pm:{<pool>}:<kind>[:<id>]`. Pool ids are [a-z0-9-]
+// (SPEC §2), so the first `{...}` of every pool key is exactly `{<pool>}` and
+// Redis Cluster hashes only `<pool>`: all of one pool's keys share one slot,
+// which makes multi-key Lua scripts and MULTI/EXEC legal in Cluster. Member
+// ids may contain ':' or even '{'/'}' in other systems; they come after the
+// tag, so they cannot change the slot, and the kind names are prefix-free,
+// so distinct (kind, id) pairs give distinct keys.
+//
+// To add a kind: add a function here next to its siblings, with a kind name
+// that is not a prefix of another's and no existing kind's prefix, document
+// it in docs/key-schema.md, and add it to the tests in
+// tests/store/keys_test.cc.
+//
+// Callers must pass valid ids (IsValidPoolId / IsValidMemberId); the
+// repositories check them at their boundary. All functions are pure and
+// thread-safe.
+#ifndef PEERMATCH_SERVICE_STORE_KEYS_H_
+#define PEERMATCH_SERVICE_STORE_KEYS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace peermatch::store::keys {
+
+// SPEC §2: 1-63 characters of [a-z0-9-].
+bool IsValidPoolId(absl::string_view pool);
+// SPEC §2: 1-128 characters of [A-Za-z0-9._:@-].
+bool IsValidMemberId(absl::string_view id);
+
+// "pm:{<pool>}:" — the prefix of every key of the pool (for SCAN MATCH).
+std::string PoolPrefix(absl::string_view pool);
+
+// HASH: p (opaque payload), v (version), t (update time, Unix ms).
+std::string Member(absl::string_view pool, absl::string_view id);
+// ZSET of member ids, all with score 0, so ZRANGE BYLEX pages in id order.
+std::string MemberIds(absl::string_view pool);
+// SET of the ids that member `id` blocks.
+std::string Blocked(absl::string_view pool, absl::string_view id);
+// SET of the ids of members that block `id` (reverse index, for erasure).
+std::string BlockedBy(absl::string_view pool, absl::string_view id);
+// STREAM of change events (ids, versions and ops only; no profile content).
+std::string Feed(absl::string_view pool);
+// HASH of the pool's settings.
+std::string Settings(absl::string_view pool);
+// STREAM of coordinator/admin actions (actor, action, ids, time).
+std::string Audit(absl::string_view pool);
+
+// SET of all pool ids. Global: not in any pool's slot, so it is written with
+// its own (idempotent) SADD, never inside a pool's script.
+std::string Pools();
+
+}  // namespace peermatch::store::keys
+
+#endif  // PEERMATCH_SERVICE_STORE_KEYS_H_
