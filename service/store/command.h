@@ -34,6 +34,7 @@ class Command {
     args_.emplace_back(arg);
     return *this;
   }
+  Command& Add(const char* arg) { return Add(absl::string_view(arg)); }
   Command& Add(std::string&& arg) {
     args_.push_back(std::move(arg));
     return *this;

@@ -1,0 +1,573 @@
+#include "service/store/member_repository.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "service/common/status_macros.h"
+#include "service/store/keys.h"
+#include "service/store/redis_error.h"
+#include "service/store/script.h"
+
+namespace peermatch::store {
+namespace {
+
+// How often a write may re-declare keys because the stored block sets named
+// members it had not declared (docs/key-schema.md, "declared-key
+// handshake"). Declarations accumulate, so every retry declares at least one
+// more member than the last and the loop ends within the pool's size; this
+// cap only bounds the pathological case of a huge, constantly churning set.
+constexpr int kMaxHandshakes = 64;
+
+// Upsert. All checks come before the first write, so an error reply or a
+// handshake reply means nothing was written.
+//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] blk:<id>  KEYS[4] feed
+//   KEYS[4+i] rblk:<ARGV[6+i]> for every declared id (i >= 1)
+//   ARGV[1] id  ARGV[2] payload  ARGV[3] expected version ('' = any)
+//   ARGV[4] now (Unix ms)  ARGV[5] feed MAXLEN  ARGV[6] n
+//   ARGV[7 .. 6+n] the new blocked ids  ARGV[7+n ..] further declared ids
+// Returns {1, version, created} or, when the stored blocked set names an id
+// whose rblk key was not declared, {0, {stored blocked ids}}.
+const Script& UpsertScript() {
+  static const Script* const kScript = new Script(R"lua(
+if #KEYS ~= #ARGV - 2 then
+  return redis.error_reply('ERR upsert: KEYS and ARGV disagree')
+end
+local id = ARGV[1]
+local stored = redis.call('HGET', KEYS[1], 'v')
+local v = 0
+if stored then v = tonumber(stored) end
+if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
+  return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
+                           ARGV[3] .. ', stored ' .. v)
+end
+local n = tonumber(ARGV[6])
+local rblk = {}
+for i = 7, #ARGV do rblk[ARGV[i]] = KEYS[i - 2] end
+local old = redis.call('SMEMBERS', KEYS[3])
+for _, x in ipairs(old) do
+  if not rblk[x] then return {0, old} end
+end
+local keep = {}
+for i = 7, 6 + n do keep[ARGV[i]] = true end
+for _, x in ipairs(old) do
+  if not keep[x] then redis.call('SREM', rblk[x], id) end
+end
+redis.call('DEL', KEYS[3])
+if n > 0 then
+  redis.call('SADD', KEYS[3], unpack(ARGV, 7, 6 + n))
+  for i = 7, 6 + n do redis.call('SADD', KEYS[i - 2], id) end
+end
+v = v + 1
+redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4])
+redis.call('ZADD', KEYS[2], 0, id)
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
+           'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
+if stored then return {1, v, 0} end
+return {1, v, 1}
+)lua");
+  return *kScript;
+}
+
+// Delete with erasure.
+//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] blk:<id>  KEYS[4] rblk:<id>
+//   KEYS[5] feed  KEYS[6] audit
+//   KEYS[5+2j] blk:<x_j>, KEYS[6+2j] m:<x_j> for declared blockers j=1..nx
+//   KEYS[6+2nx+k] rblk:<y_k> for declared blocked ids k >= 1
+//   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] now (Unix ms)
+//   ARGV[4] feed MAXLEN  ARGV[5] audit MAXLEN  ARGV[6] actor ('' = no audit)
+//   ARGV[7] nx  ARGV[7+j] x_j  ARGV[7+nx+k] y_k
+// Returns {1, deleted version, erased entries} or, when the stored sets name
+// an undeclared member, {0, {blockers}, {blocked}}.
+const Script& DeleteScript() {
+  static const Script* const kScript = new Script(R"lua(
+local nx = tonumber(ARGV[7])
+if #KEYS ~= 6 + 2 * nx + (#ARGV - 7 - nx) then
+  return redis.error_reply('ERR delete: KEYS and ARGV disagree')
+end
+local id = ARGV[1]
+local stored = redis.call('HGET', KEYS[1], 'v')
+if not stored then
+  return redis.error_reply('PM_NOT_FOUND member not found')
+end
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= tonumber(stored) then
+  return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
+                           ARGV[2] .. ', stored ' .. stored)
+end
+local blocker_at = {}
+for j = 1, nx do blocker_at[ARGV[7 + j]] = j end
+local rblk = {}
+for k = 1, #ARGV - 7 - nx do rblk[ARGV[7 + nx + k]] = KEYS[6 + 2 * nx + k] end
+local blockers = redis.call('SMEMBERS', KEYS[4])
+local blocked = redis.call('SMEMBERS', KEYS[3])
+for _, x in ipairs(blockers) do
+  if x ~= id and not blocker_at[x] then return {0, blockers, blocked} end
+end
+for _, y in ipairs(blocked) do
+  if y ~= id and not rblk[y] then return {0, blockers, blocked} end
+end
+local now = ARGV[3]
+local erased = 0
+for _, x in ipairs(blockers) do
+  if x ~= id then
+    local j = blocker_at[x]
+    erased = erased + redis.call('SREM', KEYS[5 + 2 * j], id)
+    if redis.call('EXISTS', KEYS[6 + 2 * j]) == 1 then
+      local xv = redis.call('HINCRBY', KEYS[6 + 2 * j], 'v', 1)
+      redis.call('HSET', KEYS[6 + 2 * j], 't', now)
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*',
+                 'kind', 'member', 'op', 'upsert', 'id', x, 'v', xv)
+    end
+  end
+end
+for _, y in ipairs(blocked) do
+  if y ~= id then redis.call('SREM', rblk[y], id) end
+end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[2], id)
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*',
+           'kind', 'member', 'op', 'delete', 'id', id, 'v', stored)
+if ARGV[6] ~= '' then
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*',
+             'action', 'member.delete', 'actor', ARGV[6], 'id', id, 't', now)
+end
+return {1, tonumber(stored), erased}
+)lua");
+  return *kScript;
+}
+
+// Consistent reads: KEYS are pairs (m:<id>, blk:<id>); returns, per pair,
+// {payload, version, time, {blocked}} or 0 when the member does not exist.
+const Script& ReadScript() {
+  static const Script* const kScript = new Script(R"lua(
+local out = {}
+for i = 1, #KEYS, 2 do
+  local h = redis.call('HMGET', KEYS[i], 'p', 'v', 't')
+  if h[2] then
+    out[#out + 1] = {h[1] or '', h[2], h[3] or '0',
+                     redis.call('SMEMBERS', KEYS[i + 1])}
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+)lua");
+  return *kScript;
+}
+
+absl::Status CheckPool(absl::string_view pool) {
+  if (!keys::IsValidPoolId(pool)) {
+    return absl::InvalidArgumentError(
+        "pool: must be 1-63 characters of [a-z0-9-]");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMemberId(absl::string_view id, absl::string_view field) {
+  if (!keys::IsValidMemberId(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be 1-128 characters of [A-Za-z0-9._:@-]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExpectedVersion(const std::optional<int64_t>& v) {
+  if (v.has_value() && *v < 0) {
+    return absl::InvalidArgumentError("expected_version: must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+void SortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// A validated write plus what the handshake has learned.
+struct PreparedWrite {
+  const MemberWrite* write = nullptr;
+  std::vector<std::string> blocked;   // sorted, unique
+  std::vector<std::string> declared;  // further rblk keys to declare
+  int handshakes = 0;
+};
+
+absl::StatusOr<PreparedWrite> Prepare(const MemberWrite& w,
+                                      size_t max_payload_bytes) {
+  RETURN_IF_ERROR(CheckMemberId(w.id, "id"));
+  RETURN_IF_ERROR(CheckExpectedVersion(w.expected_version));
+  if (w.payload.size() > max_payload_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload: larger than ", max_payload_bytes, " bytes"));
+  }
+  PreparedWrite p;
+  p.write = &w;
+  p.blocked = w.blocked;
+  SortUnique(p.blocked);
+  if (p.blocked.size() > static_cast<size_t>(MemberRepository::kMaxBlocked)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "blocked: more than ", MemberRepository::kMaxBlocked, " ids"));
+  }
+  for (size_t i = 0; i < w.blocked.size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckMemberId(w.blocked[i], absl::StrCat("blocked[", i, "]")));
+    if (w.blocked[i] == w.id) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("blocked[", i, "]: a member cannot block itself"));
+    }
+  }
+  return p;
+}
+
+Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
+                   int64_t now_ms, int64_t feed_max_len) {
+  const MemberWrite& w = *p.write;
+  const int n = static_cast<int>(p.blocked.size());
+  Command c = UpsertScript().Begin(4 + n + static_cast<int>(p.declared.size()));
+  c.Reserve(3 + 2 * (4 + n + p.declared.size()) + 6);
+  c.Add(keys::Member(pool, w.id))
+      .Add(keys::MemberIds(pool))
+      .Add(keys::Blocked(pool, w.id))
+      .Add(keys::Feed(pool));
+  for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
+  for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
+  c.Add(w.id).Add(w.payload);
+  if (w.expected_version.has_value()) {
+    c.AddInt(*w.expected_version);
+  } else {
+    c.Add("");
+  }
+  c.AddInt(now_ms).AddInt(feed_max_len).AddInt(n);
+  c.AddAll(p.blocked);
+  c.AddAll(p.declared);
+  return c;
+}
+
+// Interprets an upsert reply: a result, or nullopt after recording in `p`
+// which further keys to declare.
+absl::StatusOr<std::optional<UpsertResult>> ParseUpsert(const ReplyView& r,
+                                                        PreparedWrite& p) {
+  if (r.is_error()) return ErrorReplyToStatus(r.str());
+  if (!r.is_array() || r.size() < 2 || !r[0].is_integer()) {
+    return absl::InternalError("upsert: unexpected reply " + r.Describe());
+  }
+  if (r[0].integer() == 1) {
+    UpsertResult out;
+    ASSIGN_OR_RETURN(out.version, r[1].ToInt64());
+    ASSIGN_OR_RETURN(int64_t created, r[2].ToInt64());
+    out.created = created == 1;
+    return std::optional<UpsertResult>(out);
+  }
+  // Declare what was found on top of what was declared before: declaring
+  // more than needed is harmless, and a set that other writers keep changing
+  // converges instead of chasing each change.
+  ASSIGN_OR_RETURN(std::vector<std::string> stored, r[1].ToStrings());
+  for (std::string& x : stored) {
+    if (!std::binary_search(p.blocked.begin(), p.blocked.end(), x)) {
+      p.declared.push_back(std::move(x));
+    }
+  }
+  SortUnique(p.declared);
+  ++p.handshakes;
+  return std::optional<UpsertResult>();
+}
+
+absl::StatusOr<MemberRecord> ParseRecord(absl::string_view id,
+                                         const ReplyView& r) {
+  if (!r.is_array() || r.size() != 4) {
+    return absl::InternalError("read: unexpected reply " + r.Describe());
+  }
+  MemberRecord m;
+  m.id = std::string(id);
+  m.payload = std::string(r[0].str());
+  ASSIGN_OR_RETURN(m.version, r[1].ToInt64());
+  ASSIGN_OR_RETURN(int64_t ms, r[2].ToInt64());
+  m.update_time = absl::FromUnixMillis(ms);
+  ASSIGN_OR_RETURN(m.blocked, r[3].ToStrings());
+  std::sort(m.blocked.begin(), m.blocked.end());
+  return m;
+}
+
+Command ReadCall(absl::string_view pool, absl::Span<const std::string> ids) {
+  Command c = ReadScript().Begin(static_cast<int>(2 * ids.size()));
+  c.Reserve(3 + 2 * ids.size());
+  for (const std::string& id : ids) {
+    c.Add(keys::Member(pool, id)).Add(keys::Blocked(pool, id));
+  }
+  return c;
+}
+
+// The records of `ids` that exist, in the order of `ids`, read with
+// pipelined read-script calls of `per_call` members each.
+absl::StatusOr<std::vector<MemberRecord>> ReadMany(
+    RedisClient& client, absl::string_view pool,
+    absl::Span<const std::string> ids, int per_call, absl::Time deadline) {
+  std::vector<MemberRecord> out;
+  if (ids.empty()) return out;
+  per_call = std::max(1, per_call);
+  std::vector<Command> calls;
+  for (size_t i = 0; i < ids.size(); i += per_call) {
+    calls.push_back(ReadCall(pool, ids.subspan(i, per_call)));
+  }
+  ASSIGN_OR_RETURN(
+      std::vector<Reply> replies,
+      ReadScript().RunPipeline(client, keys::MemberIds(pool), calls, deadline));
+  out.reserve(ids.size());
+  for (size_t c = 0; c < replies.size(); ++c) {
+    const Reply& r = replies[c];
+    if (r.is_error()) return ErrorReplyToStatus(r.str());
+    const size_t first = c * per_call;
+    const size_t n = std::min<size_t>(per_call, ids.size() - first);
+    if (!r.is_array() || r.size() != n) {
+      return absl::InternalError("read: unexpected reply " + r.Describe());
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (r[k].is_integer()) continue;  // deleted meanwhile
+      ASSIGN_OR_RETURN(MemberRecord m, ParseRecord(ids[first + k], r[k]));
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+// Up to `limit` ids > `after` ("" = from the start) in byte order, and the
+// pool's member count.
+absl::StatusOr<std::pair<std::vector<std::string>, int64_t>> ScanIds(
+    RedisClient& client, absl::string_view pool, absl::string_view after,
+    int limit, absl::Time deadline) {
+  const std::string ids_key = keys::MemberIds(pool);
+  Command range({"ZRANGE", ids_key,
+                 after.empty() ? std::string("-") : absl::StrCat("(", after),
+                 "+", "BYLEX", "LIMIT", "0"});
+  range.AddInt(limit);
+  const std::vector<Command> cmds = {std::move(range),
+                                     Command({"ZCARD", ids_key})};
+  ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                   client.Pipeline(ids_key, cmds, deadline));
+  for (const Reply& r : replies) {
+    if (r.is_error()) return ErrorReplyToStatus(r.str());
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, replies[0].ToStrings());
+  return std::make_pair(std::move(ids), replies[1].integer());
+}
+
+}  // namespace
+
+MemberRepository::MemberRepository(RedisClient* client,
+                                   MemberRepositoryOptions options)
+    : client_(client),
+      options_(std::move(options)),
+      registry_(client),
+      feed_(client) {}
+
+absl::StatusOr<UpsertResult> MemberRepository::Upsert(absl::string_view pool,
+                                                      const MemberWrite& write,
+                                                      absl::Time deadline) {
+  ASSIGN_OR_RETURN(std::vector<absl::StatusOr<UpsertResult>> results,
+                   BatchUpsert(pool, absl::MakeConstSpan(&write, 1), deadline));
+  return std::move(results[0]);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>>
+MemberRepository::BatchUpsert(absl::string_view pool,
+                              absl::Span<const MemberWrite> writes,
+                              absl::Time deadline) {
+  RETURN_IF_ERROR(CheckPool(pool));
+  if (writes.size() > static_cast<size_t>(kMaxBatch)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("members: more than ", kMaxBatch, " in one batch"));
+  }
+  std::vector<absl::StatusOr<UpsertResult>> results(
+      writes.size(), absl::InternalError("upsert: not run"));
+  std::vector<PreparedWrite> prepared(writes.size());
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    absl::StatusOr<PreparedWrite> p =
+        Prepare(writes[i], options_.max_payload_bytes);
+    if (p.ok()) {
+      prepared[i] = *std::move(p);
+      pending.push_back(i);
+    } else {
+      results[i] = p.status();
+    }
+  }
+  if (pending.empty()) return results;
+  RETURN_IF_ERROR(registry_.Register(pool, deadline));
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock());
+
+  // Each round sends, in batch order, the earliest pending write of every
+  // id; a later write to the same id waits for the next round, so writes to
+  // one id apply in batch order even when an earlier one needs a handshake.
+  while (!pending.empty()) {
+    std::vector<size_t> round;
+    std::vector<size_t> later;
+    absl::flat_hash_set<absl::string_view> ids_in_round;
+    for (size_t i : pending) {
+      if (ids_in_round.insert(writes[i].id).second) {
+        round.push_back(i);
+      } else {
+        later.push_back(i);
+      }
+    }
+    std::vector<Command> calls;
+    calls.reserve(round.size());
+    for (size_t i : round) {
+      calls.push_back(
+          UpsertCall(pool, prepared[i], now_ms, options_.feed_max_len));
+    }
+    ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                     UpsertScript().RunPipeline(*client_, keys::MemberIds(pool),
+                                                calls, deadline));
+    std::vector<size_t> retry;
+    for (size_t j = 0; j < round.size(); ++j) {
+      const size_t i = round[j];
+      absl::StatusOr<std::optional<UpsertResult>> r =
+          ParseUpsert(replies[j], prepared[i]);
+      if (!r.ok()) {
+        results[i] = r.status();
+      } else if (r->has_value()) {
+        results[i] = **r;
+      } else if (prepared[i].handshakes >= kMaxHandshakes) {
+        results[i] = absl::AbortedError(
+            "blocked list changed concurrently too often; retry");
+      } else {
+        retry.push_back(i);
+      }
+    }
+    // Keep batch order among what is left.
+    pending.clear();
+    std::merge(retry.begin(), retry.end(), later.begin(), later.end(),
+               std::back_inserter(pending));
+  }
+  return results;
+}
+
+absl::StatusOr<MemberRecord> MemberRepository::Get(absl::string_view pool,
+                                                   absl::string_view id,
+                                                   absl::Time deadline) {
+  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(CheckMemberId(id, "id"));
+  const std::string ids[] = {std::string(id)};
+  ASSIGN_OR_RETURN(std::vector<MemberRecord> found,
+                   ReadMany(*client_, pool, ids, 1, deadline));
+  if (found.empty()) return absl::NotFoundError("member not found");
+  return std::move(found[0]);
+}
+
+absl::StatusOr<MemberPage> MemberRepository::List(absl::string_view pool,
+                                                  int page_size,
+                                                  absl::string_view after_id,
+                                                  absl::Time deadline) {
+  RETURN_IF_ERROR(CheckPool(pool));
+  if (page_size < 1 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be 1..", kMaxPageSize));
+  }
+  if (!after_id.empty()) RETURN_IF_ERROR(CheckMemberId(after_id, "after_id"));
+  ASSIGN_OR_RETURN(auto scanned,
+                   ScanIds(*client_, pool, after_id, page_size, deadline));
+  MemberPage page;
+  page.total_count = scanned.second;
+  const std::vector<std::string>& ids = scanned.first;
+  ASSIGN_OR_RETURN(page.members,
+                   ReadMany(*client_, pool, ids, page_size, deadline));
+  if (ids.size() == static_cast<size_t>(page_size)) {
+    page.next_after_id = ids.back();
+  }
+  return page;
+}
+
+absl::StatusOr<DeleteResult> MemberRepository::Delete(
+    absl::string_view pool, absl::string_view id, const DeleteOptions& options,
+    absl::Time deadline) {
+  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(CheckMemberId(id, "id"));
+  RETURN_IF_ERROR(CheckExpectedVersion(options.expected_version));
+  if (!options.actor.empty())
+    RETURN_IF_ERROR(CheckMemberId(options.actor, "actor"));
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock());
+  std::vector<std::string> blockers;  // declared: members that block `id`
+  std::vector<std::string> blocked;   // declared: members `id` blocks
+  for (int attempt = 0; attempt <= kMaxHandshakes; ++attempt) {
+    const int nx = static_cast<int>(blockers.size());
+    Command c =
+        DeleteScript().Begin(6 + 2 * nx + static_cast<int>(blocked.size()));
+    c.Add(keys::Member(pool, id))
+        .Add(keys::MemberIds(pool))
+        .Add(keys::Blocked(pool, id))
+        .Add(keys::BlockedBy(pool, id))
+        .Add(keys::Feed(pool))
+        .Add(keys::Audit(pool));
+    for (const std::string& x : blockers) {
+      c.Add(keys::Blocked(pool, x)).Add(keys::Member(pool, x));
+    }
+    for (const std::string& y : blocked) c.Add(keys::BlockedBy(pool, y));
+    c.Add(id);
+    if (options.expected_version.has_value()) {
+      c.AddInt(*options.expected_version);
+    } else {
+      c.Add("");
+    }
+    c.AddInt(now_ms)
+        .AddInt(options_.feed_max_len)
+        .AddInt(options_.audit_max_len)
+        .Add(options.actor)
+        .AddInt(nx);
+    c.AddAll(blockers);
+    c.AddAll(blocked);
+    ASSIGN_OR_RETURN(
+        Reply r,
+        DeleteScript().Run(*client_, keys::MemberIds(pool), c, deadline));
+    if (!r.is_array() || r.size() < 3 || !r[0].is_integer()) {
+      return absl::InternalError("delete: unexpected reply " + r.Describe());
+    }
+    if (r[0].integer() == 1) {
+      DeleteResult out;
+      ASSIGN_OR_RETURN(out.version, r[1].ToInt64());
+      ASSIGN_OR_RETURN(out.erased_block_entries, r[2].ToInt64());
+      return out;
+    }
+    // Accumulate, as in ParseUpsert.
+    ASSIGN_OR_RETURN(std::vector<std::string> found_blockers, r[1].ToStrings());
+    ASSIGN_OR_RETURN(std::vector<std::string> found_blocked, r[2].ToStrings());
+    for (std::string& x : found_blockers) {
+      if (x != id) blockers.push_back(std::move(x));
+    }
+    for (std::string& y : found_blocked) {
+      if (y != id) blocked.push_back(std::move(y));
+    }
+    SortUnique(blockers);
+    SortUnique(blocked);
+  }
+  return absl::AbortedError(
+      "block lists changed concurrently too often; retry");
+}
+
+absl::StatusOr<PoolLoad> MemberRepository::LoadAll(absl::string_view pool,
+                                                   absl::Time deadline) {
+  RETURN_IF_ERROR(CheckPool(pool));
+  PoolLoad load;
+  ASSIGN_OR_RETURN(load.feed_position, feed_.Position(pool, deadline));
+  const int per_round = std::max(1, options_.load_ids_per_round);
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto scanned,
+                     ScanIds(*client_, pool, after, per_round, deadline));
+    const std::vector<std::string>& ids = scanned.first;
+    if (load.members.empty()) load.members.reserve(scanned.second);
+    ASSIGN_OR_RETURN(std::vector<MemberRecord> records,
+                     ReadMany(*client_, pool, ids,
+                              options_.load_members_per_call, deadline));
+    for (MemberRecord& m : records) load.members.push_back(std::move(m));
+    if (ids.size() < static_cast<size_t>(per_round)) break;
+    after = ids.back();
+  }
+  return load;
+}
+
+}  // namespace peermatch::store

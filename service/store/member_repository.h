@@ -1,0 +1,183 @@
+// Member profiles in Redis (SPEC §2, §6, §8, §9; R-MEMBER, R-STORE):
+//
+//   MemberRepository members(&client);
+//   MemberWrite w{.id = "alice", .payload = serialized_profile,
+//                 .blocked = {"bob"}, .expected_version = std::nullopt};
+//   ASSIGN_OR_RETURN(UpsertResult r, members.Upsert("pool-1", w, deadline));
+//   ASSIGN_OR_RETURN(MemberRecord m, members.Get("pool-1", "alice", deadline));
+//   ASSIGN_OR_RETURN(MemberPage page,
+//                    members.List("pool-1", 100, /*after_id=*/"", deadline));
+//   ASSIGN_OR_RETURN(DeleteResult d,
+//                    members.Delete("pool-1", "alice", {}, deadline));
+//
+// The store does not know the profile format: a member is an opaque payload
+// (the API layer stores a serialized proto there, WITHOUT the blocked list)
+// plus the ids it blocks, which the store keeps apart because erasure needs
+// them server-side. Key layout and scripts: docs/key-schema.md.
+//
+// Guarantees:
+//   - Every write is one Lua script: the member hash, the id index, the
+//     blocked set and its reverse index, and the change-feed event change
+//     together or not at all; a reader (Get/List/LoadAll read script) never
+//     sees half of a write.
+//   - Optimistic concurrency: `expected_version` absent = unconditional; 0 =
+//     the member must not exist; N = the stored version must be N. A mismatch
+//     is ABORTED and writes nothing. Every successful write increments the
+//     version by one (a re-created member starts again at 1).
+//   - Delete erases every trace (SPEC §9): the hash, the index entry, the
+//     member's blocked set, its reverse-index set, and every other member's
+//     block entry about it (those members get a version bump and an event).
+//   - Feed events hold ids, versions and ops only.
+//   - All keys touched by a script are in KEYS[] and share the `{pool}` tag,
+//     so every call is legal on Redis Cluster and goes to one node.
+//
+// Bounds (SPEC §9): batches <= 1000 writes, pages <= 1000, blocked lists <=
+// 256 ids, payloads <= options.max_payload_bytes; ids as SPEC §2. Outside
+// them: INVALID_ARGUMENT naming the field.
+//
+// Errors common to all calls: INVALID_ARGUMENT (bounds, ids), UNAVAILABLE
+// (Redis down or in reconnect backoff, timeouts), DEADLINE_EXCEEDED,
+// RESOURCE_EXHAUSTED (Redis OOM, pool exhausted), INTERNAL (unexpected
+// replies). On UNAVAILABLE/DEADLINE_EXCEEDED a write may or may not have
+// happened (each single write is atomic either way).
+//
+// Thread-safe; calls block. Never logs.
+#ifndef PEERMATCH_SERVICE_STORE_MEMBER_REPOSITORY_H_
+#define PEERMATCH_SERVICE_STORE_MEMBER_REPOSITORY_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "service/store/change_feed.h"
+#include "service/store/pool_registry.h"
+#include "service/store/redis_client.h"
+
+namespace peermatch::store {
+
+struct MemberWrite {
+  std::string id;
+  std::string payload;               // opaque bytes
+  std::vector<std::string> blocked;  // member ids; duplicates are ignored
+  std::optional<int64_t> expected_version;
+};
+
+struct MemberRecord {
+  std::string id;
+  std::string payload;
+  std::vector<std::string> blocked;  // sorted
+  int64_t version = 0;
+  absl::Time update_time;  // millisecond precision
+};
+
+struct UpsertResult {
+  int64_t version = 0;
+  bool created = false;
+};
+
+struct MemberPage {
+  std::vector<MemberRecord> members;  // in id order (byte-wise)
+  // Pass as `after_id` for the next page; empty on the last page.
+  std::string next_after_id;
+  int64_t total_count = 0;  // members in the pool
+};
+
+struct PoolLoad {
+  std::vector<MemberRecord> members;  // in id order
+  // The feed position read before loading: tailing from it replays every
+  // change made during or after the load.
+  StreamId feed_position;
+};
+
+struct DeleteOptions {
+  std::optional<int64_t> expected_version;
+  // When set, an audit entry {action=member.delete, actor, id, t} is appended
+  // to the pool's audit stream in the same script. The actor is a token
+  // name or role, never a secret.
+  std::string actor;
+};
+
+struct DeleteResult {
+  int64_t version = 0;  // the version that was deleted
+  // Other members' block entries about the deleted id that were erased.
+  int64_t erased_block_entries = 0;
+};
+
+struct MemberRepositoryOptions {
+  int64_t feed_max_len = 100000;  // XADD MAXLEN ~ for the change feed
+  int64_t audit_max_len = 10000;  // XADD MAXLEN ~ for the audit stream
+  size_t max_payload_bytes = 64 * 1024;
+  int load_ids_per_round = 10000;   // LoadAll: ids per ZRANGE
+  int load_members_per_call = 250;  // LoadAll: members per read-script call
+  // Update times come from here, never from a clock inside Lua.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+class MemberRepository {
+ public:
+  static constexpr int kMaxBatch = 1000;
+  static constexpr int kMaxPageSize = 1000;
+  static constexpr int kMaxBlocked = 256;
+
+  explicit MemberRepository(RedisClient* client,
+                            MemberRepositoryOptions options = {});
+
+  // Creates or replaces one member. Errors: ABORTED (expected_version
+  // mismatch, or the blocked set changed concurrently too often), plus the
+  // common ones.
+  absl::StatusOr<UpsertResult> Upsert(absl::string_view pool,
+                                      const MemberWrite& write,
+                                      absl::Time deadline);
+
+  // Up to kMaxBatch writes, pipelined; each gets its own result, in order
+  // (validation errors included), and one failing item does not affect the
+  // others. Writes to the same id apply in order. The outer status fails only
+  // for a bad pool id, an oversized batch, or a transport failure (then some
+  // items may have been applied).
+  absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BatchUpsert(
+      absl::string_view pool, absl::Span<const MemberWrite> writes,
+      absl::Time deadline);
+
+  // NOT_FOUND when absent.
+  absl::StatusOr<MemberRecord> Get(absl::string_view pool, absl::string_view id,
+                                   absl::Time deadline);
+
+  // Up to `page_size` (1..kMaxPageSize) members with ids > `after_id` ("" =
+  // from the start), in id order, plus the pool's member count. A member
+  // deleted between the id scan and the read is skipped, so a page may be
+  // shorter than page_size without being the last.
+  absl::StatusOr<MemberPage> List(absl::string_view pool, int page_size,
+                                  absl::string_view after_id,
+                                  absl::Time deadline);
+
+  // Deletes and erases `id` (see above). NOT_FOUND when absent; ABORTED on
+  // an expected_version mismatch.
+  absl::StatusOr<DeleteResult> Delete(absl::string_view pool,
+                                      absl::string_view id,
+                                      const DeleteOptions& options,
+                                      absl::Time deadline);
+
+  // The whole pool, for snapshot cold loads: the feed position first, then
+  // ids in rounds of ZRANGE BYLEX and the records in pipelined read-script
+  // calls.
+  absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool, absl::Time deadline);
+
+  PoolRegistry& registry() { return registry_; }
+
+ private:
+  RedisClient* client_;
+  MemberRepositoryOptions options_;
+  PoolRegistry registry_;
+  ChangeFeed feed_;
+};
+
+}  // namespace peermatch::store
+
+#endif  // PEERMATCH_SERVICE_STORE_MEMBER_REPOSITORY_H_

@@ -1,0 +1,42 @@
+#include "service/store/pool_registry.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "service/common/status_macros.h"
+#include "service/store/keys.h"
+#include "service/store/redis_error.h"
+
+namespace peermatch::store {
+
+absl::Status PoolRegistry::Register(absl::string_view pool,
+                                    absl::Time deadline) {
+  if (!keys::IsValidPoolId(pool)) {
+    return absl::InvalidArgumentError("invalid pool id");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (registered_.contains(pool)) return absl::OkStatus();
+  }
+  const std::string key = keys::Pools();
+  ASSIGN_OR_RETURN(Reply r,
+                   client_->Run(key, Command({"SADD", key, pool}), deadline));
+  if (r.is_error()) return ErrorReplyToStatus(r.str());
+  absl::MutexLock lock(&mu_);
+  registered_.insert(std::string(pool));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> PoolRegistry::List(
+    absl::Time deadline) {
+  const std::string key = keys::Pools();
+  ASSIGN_OR_RETURN(Reply r,
+                   client_->Run(key, Command({"SMEMBERS", key}), deadline));
+  if (r.is_error()) return ErrorReplyToStatus(r.str());
+  ASSIGN_OR_RETURN(std::vector<std::string> pools, r.ToStrings());
+  std::sort(pools.begin(), pools.end());
+  return pools;
+}
+
+}  // namespace peermatch::store
