@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "service/common/status_macros.h"
+#include "service/store/cluster_client.h"
 #include "service/store/redis_url.h"
 
 namespace peermatch::store {
@@ -60,7 +61,8 @@ absl::StatusOr<std::unique_ptr<RedisClient>> NewRedisClient(
   if (parsed.db != 0) {
     return absl::InvalidArgumentError("redis url: Redis Cluster has only db 0");
   }
-  return absl::UnimplementedError("redis cluster mode is not built yet");
+  return std::make_unique<ClusterClient>(std::move(parsed.seeds),
+                                         std::move(pool));
 }
 
 }  // namespace peermatch::store

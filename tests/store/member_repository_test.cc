@@ -736,9 +736,13 @@ TEST(StreamIdTest, ParsesAndOrders) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MemberRepositoryTest,
-                         ::testing::Values(Backend::kStandalone), BackendName);
+                         ::testing::Values(Backend::kStandalone,
+                                           Backend::kCluster),
+                         BackendName);
 INSTANTIATE_TEST_SUITE_P(Backends, ChangeFeedTest,
-                         ::testing::Values(Backend::kStandalone), BackendName);
+                         ::testing::Values(Backend::kStandalone,
+                                           Backend::kCluster),
+                         BackendName);
 
 // Outages only make sense against one server we can stop.
 TEST(MemberRepositoryOutageTest, UnavailableWhileStoppedThenRecovers) {
