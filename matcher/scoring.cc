@@ -43,6 +43,27 @@ std::vector<uint32_t> TagIds(const uint64_t (&bits)[kTagWords],
   return ids;
 }
 
+// k / n as a double, or 0 when n == 0; a table for the common sizes (SPEC
+// §2 allows 32 tags of each kind, so a union has at most 64), filled with
+// the very same division.
+constexpr int kFractionTable = 64;
+struct FractionTable {
+  constexpr FractionTable() : value{} {
+    for (int n = 0; n <= kFractionTable; ++n) {
+      for (int k = 0; k <= kFractionTable; ++k) {
+        value[n][k] = n == 0 ? 0.0 : static_cast<double>(k) / n;
+      }
+    }
+  }
+  double value[kFractionTable + 1][kFractionTable + 1];
+};
+constexpr FractionTable kFractions;
+
+inline double Fraction(int k, int n) {
+  if (n <= kFractionTable) return kFractions.value[n][k];
+  return static_cast<double>(k) / n;
+}
+
 }  // namespace
 
 std::array<double, kNumComponents> WeightArray(const ScoreWeights& w) {
@@ -99,22 +120,28 @@ int32_t MinScoreMicros(double min_score) {
 
 Scorer::View Scorer::MakeView(const ScoreWeights& w) {
   View v;
-  const std::array<double, kNumComponents> weights = WeightArray(w);
-  for (int k = 0; k < kNumComponents; ++k) {
-    if (weights[k] == 0) continue;
-    v.component[v.n] = k;
-    v.weight[v.n] = weights[k];
-    ++v.n;
-    v.den += weights[k];
+  v.all = WeightArray(w);
+  for (double weight : v.all) {
+    if (weight != 0) v.den += weight;
   }
   return v;
 }
 
 int32_t Scorer::Finish(const View& v,
                        const std::array<double, kNumComponents>& c) {
+  // All six terms in order. A zero weight adds 0 * c = +0.0 (c is finite and
+  // >= 0), which leaves num bit for bit unchanged, so this is exactly the
+  // SPEC's "skipping zero weights", without a data-dependent loop.
   double num = 0.0;
-  for (int k = 0; k < v.n; ++k) num += v.weight[k] * c[v.component[k]];
-  return static_cast<int32_t>(std::floor(num / v.den * 1e6 + 0.5));
+  num += v.all[0] * c[0];
+  num += v.all[1] * c[1];
+  num += v.all[2] * c[2];
+  num += v.all[3] * c[3];
+  num += v.all[4] * c[4];
+  num += v.all[5] * c[5];
+  // floor(x) for x = num / den * 1e6 + 0.5 >= 0.5 (num >= 0, den > 0) is
+  // exactly the truncating conversion, which needs no libm call.
+  return static_cast<int32_t>(num / v.den * 1e6 + 0.5);
 }
 
 int32_t ScoreMicros(const std::array<double, kNumComponents>& components,
@@ -211,9 +238,8 @@ bool Scorer::Score(MemberIndex e, MemberIndex m, PairScores* out) const {
     inter += SharedRare(pool_->rare_interests(e), pool_->rare_interests(m));
   }
   std::array<double, kNumComponents> c;
-  c[0] = ce.num_triggers ? static_cast<double>(trig) / ce.num_triggers : 0.0;
-  const int uni = int{ce.num_interests} + int{cm.num_interests} - inter;
-  c[1] = uni ? static_cast<double>(inter) / uni : 0.0;
+  c[0] = Fraction(trig, ce.num_triggers);
+  c[1] = Fraction(inter, int{ce.num_interests} + int{cm.num_interests} - inter);
   c[2] = stage_table_[gap + 4];
   c[3] = availability_table_[slots];
   c[4] = (shared_mod & ce.first_modality) ? 1.0 : 0.5;

@@ -162,11 +162,9 @@ class Scorer {
   }
 
  private:
-  // A view's weights with zero weights dropped, in summation order.
+  // A view's weights in summation order, and their sum.
   struct View {
-    int n = 0;
-    int component[kNumComponents] = {};
-    double weight[kNumComponents] = {};
+    std::array<double, kNumComponents> all = {};
     double den = 0;
   };
 

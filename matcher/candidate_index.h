@@ -1,0 +1,145 @@
+// CandidateIndex: finds the mentors a mentee could be matched with, and the
+// best of them, without scoring every pair (R-STABLE "candidate pruning",
+// R-RECOMMEND).
+//
+//   CandidateIndex index(scorer, mentors_with_free_capacity);
+//   CandidateIndex::Scratch scratch;
+//   std::vector<Candidate> best;
+//   index.TopK(mentee, /*k=*/10, /*exclude=*/{}, &scratch, &best);
+//   std::vector<Candidate> all;
+//   index.Acceptable(mentee, &scratch, &all);
+//
+// Problem. For a mentee e, list the indexed mentors m that are acceptable
+// (every hard constraint holds and both views score >= min_score), or only
+// the k best of them by e's view (ties: lower id first).
+//
+// Method. One bitmap per value of each cheap hard-constraint key, over the
+// indexed mentors: stage admissibility per mentee stage, each language
+// (primary subtag) in the 64-bit mask plus one for rarer languages, TEXT,
+// VIDEO, IN_PERSON per region, and each 3-hour UTC block of the week that a
+// mentor's availability touches. The AND of the ORs that apply to e is a
+// superset of e's acceptable mentors (two members whose slots overlap share a
+// block); only those are scored, by the full kernel, which decides exactly.
+// Top-k keeps a heap of the k best so far. On the generator's cohort the
+// bitmaps leave roughly the acceptable 10-15% of pairs to score.
+// Complexity: building O(mentors * keys); a query O(bitmaps touched * mentors
+// / 64 + candidates * scoring + candidates * log k).
+// Determinism: candidates are visited in index order and compared by (score,
+// id order), so results depend only on the pool, the settings and the set of
+// indexed mentors.
+//
+// The index refers to the Scorer and its CompiledPool, which must outlive it
+// and stay unchanged. Const methods are thread-safe with one Scratch per
+// thread.
+#ifndef PEERMATCH_MATCHER_CANDIDATE_INDEX_H_
+#define PEERMATCH_MATCHER_CANDIDATE_INDEX_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+#include "matcher/compiled_pool.h"
+#include "matcher/scoring.h"
+
+namespace peermatch::matcher {
+
+// An acceptable mentor with both views' scores.
+struct Candidate {
+  MemberIndex mentor = 0;
+  int32_t mentee_micros = 0;
+  int32_t mentor_micros = 0;
+};
+
+class CandidateIndex {
+ public:
+  // Per-thread working memory for queries.
+  struct Scratch {
+    std::vector<uint64_t> bits;
+    std::vector<uint64_t> any;
+    std::vector<Candidate> heap;
+  };
+
+  // Indexes `mentors` (pool indices; duplicates are not allowed). Mentors
+  // that are not eligible (EligibleMentor) are left out.
+  CandidateIndex(const Scorer& scorer, absl::Span<const MemberIndex> mentors);
+
+  CandidateIndex(const CandidateIndex&) = delete;
+  CandidateIndex& operator=(const CandidateIndex&) = delete;
+
+  // Number of indexed mentors.
+  int32_t size() const { return static_cast<int32_t>(mentors_.size()); }
+  const std::vector<MemberIndex>& mentors() const { return mentors_; }
+  const Scorer& scorer() const { return *scorer_; }
+
+  // Appends every acceptable indexed mentor of mentee `e`, in index order,
+  // to `out` (which is cleared first). Nothing when e is not an eligible
+  // mentee.
+  void Acceptable(MemberIndex e, Scratch* scratch,
+                  std::vector<Candidate>* out) const;
+
+  // The (at most) k best acceptable mentors of `e` by mentee-view score, ties
+  // by id order, best first, leaving out the pool indices in `exclude`
+  // (sorted ascending). Requires k >= 0.
+  void TopK(MemberIndex e, int k, absl::Span<const MemberIndex> exclude,
+            Scratch* scratch, std::vector<Candidate>* out) const {
+    TopK(*scorer_, e, k, exclude, scratch, out);
+  }
+  // The same, scored by another Scorer over the same pool whose settings may
+  // differ in weights and min_score only (CompatibleScorer), e.g. a request
+  // that overrides the weights.
+  void TopK(const Scorer& scorer, MemberIndex e, int k,
+            absl::Span<const MemberIndex> exclude, Scratch* scratch,
+            std::vector<Candidate>* out) const;
+  // Whether `scorer` may be used with this index.
+  bool CompatibleScorer(const Scorer& scorer) const;
+
+  // Whether a is better than b for the mentee: higher mentee-view score, then
+  // lower id.
+  bool BetterForMentee(const Candidate& a, const Candidate& b) const {
+    if (a.mentee_micros != b.mentee_micros) {
+      return a.mentee_micros > b.mentee_micros;
+    }
+    return pool_->order(a.mentor) < pool_->order(b.mentor);
+  }
+
+  size_t MemoryBytes() const;
+
+ private:
+  // Fills scratch->bits with the candidate positions of e; false when none
+  // can exist.
+  bool CandidateBits(MemberIndex e, Scratch* scratch) const;
+  const uint64_t* Bitmap(int32_t id) const {
+    return bitmaps_.data() + static_cast<size_t>(id) * words_;
+  }
+  int32_t NewBitmap();
+  void SetBit(int32_t bitmap, int32_t position) {
+    bitmaps_[static_cast<size_t>(bitmap) * words_ + (position >> 6)] |=
+        uint64_t{1} << (position & 63);
+  }
+
+  const Scorer* scorer_;
+  const CompiledPool* pool_;
+  std::vector<MemberIndex> mentors_;  // position -> pool index
+  int32_t words_ = 0;                 // 64-bit words per bitmap
+  std::vector<uint64_t> bitmaps_;     // all bitmaps, words_ each
+
+  // Bitmap ids.
+  int32_t stage_ok_[6] = {};              // by mentee stage 1..5
+  int32_t language_[kBitLanguages] = {};  // -1 when no mentor speaks it
+  int32_t rare_language_ = -1;
+  int32_t text_ = -1, video_ = -1;
+  absl::flat_hash_map<uint32_t, int32_t> in_person_;           // by region id
+  static constexpr int kBlockSlots = 12;                       // 3 hours
+  static constexpr int kBlocks = kSlotsPerWeek / kBlockSlots;  // 56
+  int32_t block_[kBlocks] = {};
+  bool filter_availability_ = true;
+};
+
+// The 3-hour UTC blocks of the week (bit b: slots [12 b, 12 b + 12)) that
+// `slots` touches.
+uint64_t AvailabilityBlocks(const SlotSet& slots);
+
+}  // namespace peermatch::matcher
+
+#endif  // PEERMATCH_MATCHER_CANDIDATE_INDEX_H_
