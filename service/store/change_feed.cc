@@ -153,8 +153,7 @@ absl::StatusOr<FeedBatch> ChangeFeed::Read(absl::string_view pool,
   // is safe only when that exact entry was the newest one XDEL'd (MAXLEN
   // trimming does not update max-deleted-entry-id, so a trimmed position is
   // always reported: at worst a needless reload).
-  const bool position_present =
-      replies[2].is_array() && replies[2].size() == 1;
+  const bool position_present = replies[2].is_array() && replies[2].size() == 1;
   bool deleted_exactly_here = false;
   const ReplyView max_deleted = Field(info, "max-deleted-entry-id");
   if (max_deleted.is_string()) {

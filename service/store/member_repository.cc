@@ -26,7 +26,8 @@ namespace {
 constexpr int kMaxHandshakes = 64;
 
 // Upsert. All checks come before the first write, so an error reply or a
-// handshake reply means nothing was written.
+// handshake reply means nothing was written. The hash's `b` field is the
+// size of blk:<id>, so the common case (no block list) costs no set reads.
 //   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] blk:<id>  KEYS[4] feed
 //   KEYS[4+i] rblk:<ARGV[6+i]> for every declared id (i >= 1)
 //   ARGV[1] id  ARGV[2] payload  ARGV[3] expected version ('' = any)
@@ -40,9 +41,9 @@ if #KEYS ~= #ARGV - 2 then
   return redis.error_reply('ERR upsert: KEYS and ARGV disagree')
 end
 local id = ARGV[1]
-local stored = redis.call('HGET', KEYS[1], 'v')
+local h = redis.call('HMGET', KEYS[1], 'v', 'b')
 local v = 0
-if stored then v = tonumber(stored) end
+if h[1] then v = tonumber(h[1]) end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
   return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
                            ARGV[3] .. ', stored ' .. v)
@@ -50,26 +51,30 @@ end
 local n = tonumber(ARGV[6])
 local rblk = {}
 for i = 7, #ARGV do rblk[ARGV[i]] = KEYS[i - 2] end
-local old = redis.call('SMEMBERS', KEYS[3])
+-- 'b' is the size of blk:<id>; the set is read only when it may be non-empty.
+local old = {}
+if h[1] and h[2] ~= '0' then old = redis.call('SMEMBERS', KEYS[3]) end
 for _, x in ipairs(old) do
   if not rblk[x] then return {0, old} end
 end
-local keep = {}
-for i = 7, 6 + n do keep[ARGV[i]] = true end
-for _, x in ipairs(old) do
-  if not keep[x] then redis.call('SREM', rblk[x], id) end
+if #old > 0 then
+  local keep = {}
+  for i = 7, 6 + n do keep[ARGV[i]] = true end
+  for _, x in ipairs(old) do
+    if not keep[x] then redis.call('SREM', rblk[x], id) end
+  end
+  redis.call('DEL', KEYS[3])
 end
-redis.call('DEL', KEYS[3])
 if n > 0 then
   redis.call('SADD', KEYS[3], unpack(ARGV, 7, 6 + n))
   for i = 7, 6 + n do redis.call('SADD', KEYS[i - 2], id) end
 end
 v = v + 1
-redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4])
-redis.call('ZADD', KEYS[2], 0, id)
+redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4], 'b', n)
+if not h[1] then redis.call('ZADD', KEYS[2], 0, id) end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
            'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
-if stored then return {1, v, 0} end
+if h[1] then return {1, v, 0} end
 return {1, v, 1}
 )lua");
   return *kScript;
@@ -120,7 +125,8 @@ for _, x in ipairs(blockers) do
     erased = erased + redis.call('SREM', KEYS[5 + 2 * j], id)
     if redis.call('EXISTS', KEYS[6 + 2 * j]) == 1 then
       local xv = redis.call('HINCRBY', KEYS[6 + 2 * j], 'v', 1)
-      redis.call('HSET', KEYS[6 + 2 * j], 't', now)
+      redis.call('HSET', KEYS[6 + 2 * j], 't', now, 'b',
+                 redis.call('SCARD', KEYS[5 + 2 * j]))
       redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*',
                  'kind', 'member', 'op', 'upsert', 'id', x, 'v', xv)
     end
@@ -148,10 +154,11 @@ const Script& ReadScript() {
   static const Script* const kScript = new Script(R"lua(
 local out = {}
 for i = 1, #KEYS, 2 do
-  local h = redis.call('HMGET', KEYS[i], 'p', 'v', 't')
+  local h = redis.call('HMGET', KEYS[i], 'p', 'v', 't', 'b')
   if h[2] then
-    out[#out + 1] = {h[1] or '', h[2], h[3] or '0',
-                     redis.call('SMEMBERS', KEYS[i + 1])}
+    local blocked = {}
+    if h[4] ~= '0' then blocked = redis.call('SMEMBERS', KEYS[i + 1]) end
+    out[#out + 1] = {h[1] or '', h[2], h[3] or '0', blocked}
   else
     out[#out + 1] = 0
   end

@@ -420,6 +420,15 @@ TEST_P(MemberRepositoryTest, IndexesStayConsistentUnderConcurrentWrites) {
     for (const std::string& x : Members(k)) reverse.insert({x, y});
   }
   EXPECT_EQ(forward, reverse) << "seed " << kSeed;
+  // Each hash's `b` field (which lets scripts skip reading empty sets) is
+  // the size of its blocked set.
+  for (const std::string& x : hashes) {
+    const std::string m = keys::Member(kPool, x);
+    absl::StatusOr<TestReply> b = Inspect(m, {"HGET", m, "b"});
+    ASSERT_THAT(b, IsOk());
+    EXPECT_EQ(b->str, absl::StrCat(Members(keys::Blocked(kPool, x)).size()))
+        << x << " seed " << kSeed;
+  }
   // And the repository reads the same state.
   ASSERT_OK_AND_ASSIGN(PoolLoad load, repo_->LoadAll(kPool, Soon()));
   std::set<std::pair<std::string, std::string>> loaded;
