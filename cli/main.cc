@@ -1,0 +1,101 @@
+// peermatch: the command-line tool for coordinators and operators.
+//
+//   peermatch [--target HOST:PORT] [--deadline-ms N] [--output json|table]
+//             [--tls-ca FILE] [--token TOKEN] <command> [args]
+//
+// Global flags also come from PEERMATCH_TARGET, PEERMATCH_DEADLINE_MS,
+// PEERMATCH_OUTPUT, PEERMATCH_TLS_CA and PEERMATCH_TOKEN. `peermatch help`
+// lists the commands. Exit statuses are in cli/command.h.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "cli/members_cmd.h"
+#include "cli/rpc.h"
+
+namespace peermatch::cli {
+namespace {
+
+int RunHelp(const GlobalOptions&, const std::vector<std::string>&);
+
+// Subcommands. Offline ones (solve, plan) ignore the connection flags.
+const Command kCommands[] = {
+    {"help", "help                       this list", RunHelp},
+    {"health", "health [--service NAME]    SERVING or NOT_SERVING (exit 1)",
+     RunHealth},
+    {"members",
+     "members get|list|upsert|delete|import --pool POOL ...   member sync",
+     RunMembers},
+};
+
+int RunHelp(const GlobalOptions&, const std::vector<std::string>&) {
+  std::printf(
+      "usage: peermatch [--target HOST:PORT] [--deadline-ms N] "
+      "[--output json|table] [--tls-ca FILE] [--token TOKEN] <command> "
+      "[args]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::printf("  %s\n", c.usage);
+  return kExitOk;
+}
+
+const char* Env(const char* name, const char* def) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : def;
+}
+
+int Main(int argc, char** argv) {
+  GlobalOptions options;
+  options.target = Env("PEERMATCH_TARGET", options.target.c_str());
+  options.deadline_ms = std::atoi(Env("PEERMATCH_DEADLINE_MS", "10000"));
+  options.output = Env("PEERMATCH_OUTPUT", "table");
+  options.tls_ca = Env("PEERMATCH_TLS_CA", "");
+  options.token = Env("PEERMATCH_TOKEN", "");
+  int i = 1;
+  for (; i < argc && std::strncmp(argv[i], "--", 2) == 0; ++i) {
+    std::string flag = argv[i] + 2;
+    std::string value;
+    if (size_t eq = flag.find('='); eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (flag == "help") {
+      return RunHelp(options, {});
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return UsageError("flag --" + flag + " needs a value");
+    }
+    if (flag == "target") {
+      options.target = value;
+    } else if (flag == "deadline-ms") {
+      options.deadline_ms = std::atoi(value.c_str());
+    } else if (flag == "output") {
+      options.output = value;
+    } else if (flag == "tls-ca") {
+      options.tls_ca = value;
+    } else if (flag == "token") {
+      options.token = value;
+    } else {
+      return UsageError("unknown flag --" + flag);
+    }
+  }
+  if (options.output != "json" && options.output != "table") {
+    return UsageError("--output must be json or table");
+  }
+  if (options.deadline_ms <= 0) {
+    return UsageError("--deadline-ms must be a positive integer");
+  }
+  if (i >= argc) return UsageError("missing command (see: peermatch help)");
+  std::string name = argv[i];
+  std::vector<std::string> args(argv + i + 1, argv + argc);
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(options, args);
+  }
+  return UsageError("unknown command " + name + " (see: peermatch help)");
+}
+
+}  // namespace
+}  // namespace peermatch::cli
+
+int main(int argc, char** argv) { return peermatch::cli::Main(argc, argv); }

@@ -1,0 +1,98 @@
+#include "service/api/member_codec.h"
+
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace peermatch::api {
+namespace {
+
+constexpr char kTokenPrefix[] = "pm1\n";
+
+}  // namespace
+
+store::MemberWrite ToMemberWrite(const v1::Member& member,
+                                 std::optional<int64_t> expected_version) {
+  v1::Member body = member;
+  body.clear_id();
+  body.clear_blocked();
+  body.clear_version();
+  body.clear_update_time();
+  store::MemberWrite w;
+  w.id = member.id();
+  {
+    google::protobuf::io::StringOutputStream out(&w.payload);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    body.SerializeToCodedStream(&coded);
+  }
+  w.blocked.assign(member.blocked().begin(), member.blocked().end());
+  w.expected_version = expected_version;
+  return w;
+}
+
+absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& r) {
+  v1::Member m;
+  if (!m.ParseFromString(r.payload)) {
+    return absl::DataLossError(
+        absl::StrCat("stored profile of member ", r.id, " does not parse"));
+  }
+  m.set_id(r.id);
+  for (const std::string& b : r.blocked) m.add_blocked(b);
+  m.set_version(r.version);
+  int64_t ms = absl::ToUnixMillis(r.update_time);
+  m.mutable_update_time()->set_seconds(ms / 1000);
+  m.mutable_update_time()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  return m;
+}
+
+matcher::MemberProfile ToProfile(const v1::Member& m) {
+  matcher::MemberProfile p;
+  p.id = m.id();
+  for (int r : m.roles()) {
+    p.roles |= matcher::RoleBit(static_cast<matcher::Role>(r));
+  }
+  p.triggers.assign(m.triggers().begin(), m.triggers().end());
+  p.interests.assign(m.interests().begin(), m.interests().end());
+  p.recovery_stage = m.recovery_stage();
+  for (const auto& w : m.availability()) {
+    p.availability.push_back({w.day(), w.start_minute(), w.end_minute()});
+  }
+  p.time_zone = m.time_zone();
+  p.languages.assign(m.languages().begin(), m.languages().end());
+  for (int mod : m.modalities()) {
+    p.modalities.push_back(static_cast<matcher::Modality>(mod));
+  }
+  p.region = m.region();
+  p.mentor_capacity = m.mentor_capacity();
+  p.blocked.assign(m.blocked().begin(), m.blocked().end());
+  p.safety_hold = m.safety_hold();
+  p.screened = m.screened();
+  return p;
+}
+
+std::string EncodePageToken(absl::string_view pool, absl::string_view after) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kTokenPrefix, pool, "\n", after));
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view pool,
+                                            absl::string_view token) {
+  std::string raw;
+  absl::string_view rest;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    rest = raw;
+    if (absl::ConsumePrefix(&rest, kTokenPrefix) &&
+        absl::ConsumePrefix(&rest, pool) && absl::ConsumePrefix(&rest, "\n")) {
+      return std::string(rest);
+    }
+  }
+  return absl::InvalidArgumentError(
+      "page_token: not a token from a previous response for this pool");
+}
+
+}  // namespace peermatch::api
