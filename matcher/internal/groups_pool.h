@@ -39,8 +39,8 @@ class TagIndex {
 
   // Jaccard index of members i and j; 0 when both sets are empty.
   double Jaccard(int i, int j) const {
-    const uint32_t* a = &ids_[offsets_[i]];
-    const uint32_t* b = &ids_[offsets_[j]];
+    const uint32_t* a = ids_.data() + offsets_[i];
+    const uint32_t* b = ids_.data() + offsets_[j];
     const int na = static_cast<int>(offsets_[i + 1] - offsets_[i]);
     const int nb = static_cast<int>(offsets_[j + 1] - offsets_[j]);
     if (na == 0 && nb == 0) return 0.0;
