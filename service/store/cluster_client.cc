@@ -85,7 +85,7 @@ ClusterClient::~ClusterClient() = default;
 
 ClusterClient::Node* ClusterClient::NodeFor(const RedisEndpoint& endpoint) {
   const std::string name = endpoint.ToString();
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::shared_mutex> lock(mu_);
   auto it = by_endpoint_.find(name);
   if (it != by_endpoint_.end()) return it->second;
   PoolOptions options = node_options_;
@@ -100,12 +100,12 @@ ClusterClient::Node* ClusterClient::NodeFor(const RedisEndpoint& endpoint) {
 }
 
 void ClusterClient::MarkStale() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::shared_mutex> lock(mu_);
   stale_ = true;
 }
 
 std::optional<RedisEndpoint> ClusterClient::OwnerOf(int slot) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   if (slot < 0 || slot >= kClusterSlots || slots_[slot] == nullptr) {
     return std::nullopt;
   }
@@ -118,7 +118,7 @@ ClusterClient::Stats ClusterClient::GetStats() const {
   s.ask = ask_.load();
   s.tryagain = tryagain_.load();
   s.refreshes = refreshes_.load();
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   s.nodes = static_cast<int>(nodes_.size());
   return s;
 }
@@ -128,10 +128,10 @@ absl::Status ClusterClient::RefreshSlots(absl::Time deadline) {
 }
 
 absl::Status ClusterClient::Refresh(absl::Time deadline, bool force) {
-  absl::MutexLock refresh_lock(&refresh_mu_);
+  std::lock_guard<std::mutex> refresh_lock(refresh_mu_);
   std::vector<RedisEndpoint> candidates;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     const bool have_map =
         std::any_of(slots_.begin(), slots_.end(),
                     [](const Node* n) { return n != nullptr; });
@@ -178,7 +178,7 @@ absl::Status ClusterClient::Refresh(absl::Time deadline, bool force) {
     for (const auto& [range, owner] : *ranges) {
       resolved.push_back({range, NodeFor(owner)});
     }
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::shared_mutex> lock(mu_);
     std::fill(slots_.begin(), slots_.end(), nullptr);
     for (const auto& [range, owner] : resolved) {
       for (int s = range.first; s <= range.second; ++s) slots_[s] = owner;
@@ -195,11 +195,11 @@ absl::Status ClusterClient::Refresh(absl::Time deadline, bool force) {
 absl::StatusOr<ClusterClient::Node*> ClusterClient::OwnerOrRefresh(
     int slot, absl::Time deadline) {
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     if (!stale_ && slots_[slot] != nullptr) return slots_[slot];
   }
   absl::Status refreshed = Refresh(deadline, /*force=*/false);
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   if (slots_[slot] != nullptr) return slots_[slot];
   if (!refreshed.ok()) return refreshed;
   return absl::UnavailableError(
@@ -272,7 +272,7 @@ absl::StatusOr<std::vector<Reply>> ClusterClient::Pipeline(
                            ParseRedirect(r.str(), node->endpoint.host));
           Node* target = NodeFor(redirect.second);
           if (prefix == "MOVED") {
-            absl::MutexLock lock(&mu_);
+            std::unique_lock<std::shared_mutex> lock(mu_);
             slots_[redirect.first] = target;
             stale_ = true;
             moved = true;
@@ -315,13 +315,13 @@ absl::StatusOr<std::vector<Reply>> ClusterClient::Pipeline(
 absl::Status ClusterClient::Ping(absl::Time deadline) {
   bool stale = false;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     stale = stale_;
   }
   if (stale) RETURN_IF_ERROR(Refresh(deadline, /*force=*/false));
   std::vector<Node*> masters;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     for (Node* n : slots_) {
       if (n == nullptr) {
         return absl::UnavailableError(

@@ -38,15 +38,15 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "service/store/connection_pool.h"
 #include "service/store/redis_client.h"
@@ -93,24 +93,26 @@ class ClusterClient final : public RedisClient {
   };
 
   // The node for `endpoint`, creating its pool on first use.
-  Node* NodeFor(const RedisEndpoint& endpoint) ABSL_LOCKS_EXCLUDED(mu_);
+  Node* NodeFor(const RedisEndpoint& endpoint);
   // The owner of `slot`, loading the map when it is unknown or stale.
   absl::StatusOr<Node*> OwnerOrRefresh(int slot, absl::Time deadline);
   // `force` ignores the 100 ms rate limit.
   absl::Status Refresh(absl::Time deadline, bool force);
-  void MarkStale() ABSL_LOCKS_EXCLUDED(mu_);
+  void MarkStale();
 
   const std::vector<RedisEndpoint> seeds_;
   const PoolOptions node_options_;
 
-  mutable absl::Mutex mu_;
-  std::vector<std::unique_ptr<Node>> nodes_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, Node*> by_endpoint_ ABSL_GUARDED_BY(mu_);
-  std::vector<Node*> slots_ ABSL_GUARDED_BY(mu_);  // kClusterSlots entries
-  bool stale_ ABSL_GUARDED_BY(mu_) = true;
+  // std locks, not absl: Debian's abseil has no TSan annotations (see
+  // connection_pool.h). mu_ guards the four members below it.
+  mutable std::shared_mutex mu_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  absl::flat_hash_map<std::string, Node*> by_endpoint_;
+  std::vector<Node*> slots_;  // kClusterSlots entries
+  bool stale_ = true;
 
-  absl::Mutex refresh_mu_;  // one refresh at a time
-  absl::Time last_refresh_ ABSL_GUARDED_BY(refresh_mu_) = absl::InfinitePast();
+  std::mutex refresh_mu_;  // one refresh at a time; guards last_refresh_
+  absl::Time last_refresh_ = absl::InfinitePast();
 
   std::atomic<int64_t> moved_{0};
   std::atomic<int64_t> ask_{0};

@@ -23,13 +23,15 @@ ConnectionPool::ConnectionPool(PoolOptions options)
 ConnectionPool::~ConnectionPool() = default;
 
 void ConnectionPool::Release(Connection conn) {
-  absl::MutexLock lock(&mu_);
-  if (conn.broken()) {
-    --open_;
-  } else {
-    idle_.push_back(std::move(conn));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (conn.broken()) {
+      --open_;
+    } else {
+      idle_.push_back(std::move(conn));
+    }
   }
-  released_.Signal();
+  released_.notify_one();
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
@@ -37,7 +39,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
   const absl::Time wait_until =
       std::min(deadline, absl::Now() + options_.acquire_timeout);
   const int max_connections = std::max(1, options_.max_connections);
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     const absl::Time now = absl::Now();
     if (now >= deadline) {
@@ -59,10 +61,10 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
       }
       ++open_;
       connecting_ = true;
-      mu_.Unlock();
+      lock.unlock();
       absl::StatusOr<Connection> conn =
           Connection::Open(options_.connection, deadline);
-      mu_.Lock();
+      lock.lock();
       connecting_ = false;
       if (!conn.ok()) {
         --open_;
@@ -74,14 +76,15 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
                                          absl::Uniform(rng_, 0.0, 1.0));
           last_error_ = std::string(conn.status().message());
         }
-        released_.SignalAll();
+        released_.notify_all();
         return conn.status();
       }
       failures_ = 0;
       next_attempt_ = absl::InfinitePast();
       return Lease(this, *std::move(conn));
     }
-    if (released_.WaitWithDeadline(&mu_, wait_until) &&
+    if (released_.wait_until(lock, absl::ToChronoTime(wait_until)) ==
+            std::cv_status::timeout &&
         absl::Now() >= wait_until) {
       if (absl::Now() >= deadline) {
         return absl::DeadlineExceededError(
@@ -122,7 +125,7 @@ absl::Status ConnectionPool::Ping(absl::Time deadline) {
 }
 
 ConnectionPool::Stats ConnectionPool::GetStats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Stats s;
   s.open = open_;
   s.idle = static_cast<int>(idle_.size());

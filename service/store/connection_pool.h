@@ -33,14 +33,14 @@
 #ifndef PEERMATCH_SERVICE_STORE_CONNECTION_POOL_H_
 #define PEERMATCH_SERVICE_STORE_CONNECTION_POOL_H_
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "service/store/backoff.h"
@@ -118,15 +118,19 @@ class ConnectionPool {
   void Release(Connection conn);
 
   const PoolOptions options_;
-  mutable absl::Mutex mu_;
-  absl::CondVar released_;
-  std::vector<Connection> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
-  int failures_ ABSL_GUARDED_BY(mu_) = 0;
-  bool connecting_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  std::string last_error_ ABSL_GUARDED_BY(mu_);
-  absl::BitGen rng_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built with
+  // ThreadSanitizer annotations, so only pthread-based locks let the TSan
+  // build check this class.
+  mutable std::mutex mu_;
+  std::condition_variable released_;
+  // All guarded by mu_.
+  std::vector<Connection> idle_;
+  int open_ = 0;
+  int failures_ = 0;
+  bool connecting_ = false;
+  absl::Time next_attempt_ = absl::InfinitePast();
+  std::string last_error_;
+  absl::BitGen rng_;
 };
 
 }  // namespace peermatch::store

@@ -16,14 +16,14 @@ absl::Status PoolRegistry::Register(absl::string_view pool,
     return absl::InvalidArgumentError("invalid pool id");
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (registered_.contains(pool)) return absl::OkStatus();
   }
   const std::string key = keys::Pools();
   ASSIGN_OR_RETURN(Reply r,
                    client_->Run(key, Command({"SADD", key, pool}), deadline));
   if (r.is_error()) return ErrorReplyToStatus(r.str());
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   registered_.insert(std::string(pool));
   return absl::OkStatus();
 }

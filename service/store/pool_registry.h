@@ -14,15 +14,14 @@
 #ifndef PEERMATCH_SERVICE_STORE_POOL_REGISTRY_H_
 #define PEERMATCH_SERVICE_STORE_POOL_REGISTRY_H_
 
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "service/store/redis_client.h"
 
@@ -41,8 +40,8 @@ class PoolRegistry {
 
  private:
   RedisClient* client_;
-  absl::Mutex mu_;
-  absl::flat_hash_set<std::string> registered_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // std, not absl: see connection_pool.h
+  absl::flat_hash_set<std::string> registered_;  // guarded by mu_
 };
 
 }  // namespace peermatch::store

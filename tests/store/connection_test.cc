@@ -1,13 +1,13 @@
 // Connection and ConnectionPool against a real redis-server (R-STORE, R-TEST).
 #include "service/store/connection.h"
 
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -235,18 +235,18 @@ TEST(ConnectionPoolTest, WaiterGetsAReleasedConnection) {
   options.max_connections = 1;
   options.acquire_timeout = absl::Seconds(30);
   ConnectionPool pool(options);
-  absl::Notification waiting;
+  std::latch waiting(1);
   std::optional<ConnectionPool::Lease> held;
   {
     ASSERT_OK_AND_ASSIGN(ConnectionPool::Lease l, pool.Acquire(Soon()));
     held.emplace(std::move(l));
   }
   std::thread releaser([&] {
-    waiting.WaitForNotification();
+    waiting.wait();
     absl::SleepFor(absl::Milliseconds(50));
     held.reset();
   });
-  waiting.Notify();
+  waiting.count_down();
   EXPECT_THAT(pool.Run(Command({"PING"}), Soon()), IsOk());
   releaser.join();
   EXPECT_EQ(pool.GetStats().open, 1);
