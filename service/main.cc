@@ -12,6 +12,8 @@
 #include "peermatch/v1/group_service.grpc.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/pool_service.grpc.pb.h"
+#include "service/api/matching_service.h"
+#include "service/api/member_codec.h"
 #include "service/api/member_service.h"
 #include "service/api/server.h"
 #include "service/api/server_config.h"
@@ -19,6 +21,8 @@
 #include "service/common/executor.h"
 #include "service/common/flags.h"
 #include "service/common/logging.h"
+#include "service/snapshot/pool_snapshots.h"
+#include "service/store/change_feed.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
 
@@ -86,10 +90,32 @@ int Run(int argc, char** argv) {
   api::RpcRunner runner(&executor, config->max_call);
   store::MemberRepository members_repo(redis->get(),
                                        {.feed_max_len = config->feed_max_len});
-  api::MemberLogic member_logic(&members_repo);
+  store::ChangeFeed feed(redis->get());
+  snapshot::Sources sources;
+  sources.members = &members_repo;
+  sources.feed = &feed;
+  sources.decode_member = [](const store::MemberRecord& r)
+      -> absl::StatusOr<matcher::MemberProfile> {
+    absl::StatusOr<v1::Member> m = api::FromMemberRecord(r);
+    if (!m.ok()) return m.status();
+    return api::ToProfile(*m);
+  };
+  snapshot::PoolSnapshots snapshots(sources, snapshot::Options{});
+  snapshots.Start();
+
+  api::MemberLogic member_logic(
+      &members_repo, [&snapshots](const std::string& pool,
+                                  const std::string& id, const v1::Member* m) {
+        if (m == nullptr) {
+          snapshots.RemoveMember(pool, id);
+        } else {
+          snapshots.ApplyMember(pool, api::ToProfile(*m), m->version());
+        }
+      });
   api::MemberServiceImpl members(&runner, &member_logic);
+  api::MatchingLogic matching_logic(&snapshots);
+  api::MatchingServiceImpl matching(&runner, &matching_logic);
   // Not implemented yet: the generated bases answer UNIMPLEMENTED.
-  v1::MatchingService::CallbackService matching;
   v1::GroupService::CallbackService groups;
   v1::CoordinationService::CallbackService coordination;
   v1::PoolService::CallbackService pools;
@@ -115,6 +141,7 @@ int Run(int argc, char** argv) {
   LOG_INFO("signal received", {{"signal", sig}});
   server.Shutdown();
   executor.Shutdown();
+  snapshots.Stop();
   return 0;
 }
 

@@ -75,6 +75,35 @@ matcher::MemberProfile ToProfile(const v1::Member& m) {
   return p;
 }
 
+v1::Member FromProfile(const matcher::MemberProfile& p) {
+  v1::Member m;
+  m.set_id(p.id);
+  for (int r = 1; r <= 4; ++r) {
+    if (matcher::HasRole(p.roles, static_cast<matcher::Role>(r))) {
+      m.add_roles(static_cast<v1::Role>(r));
+    }
+  }
+  for (const auto& t : p.triggers) m.add_triggers(t);
+  for (const auto& t : p.interests) m.add_interests(t);
+  m.set_recovery_stage(p.recovery_stage);
+  for (const auto& w : p.availability) {
+    auto* out = m.add_availability();
+    out->set_day(static_cast<v1::DayOfWeek>(w.day));
+    out->set_start_minute(w.start_minute);
+    out->set_end_minute(w.end_minute);
+  }
+  m.set_time_zone(p.time_zone);
+  for (const auto& l : p.languages) m.add_languages(l);
+  for (auto mod : p.modalities)
+    m.add_modalities(static_cast<v1::Modality>(mod));
+  m.set_region(p.region);
+  m.set_mentor_capacity(p.mentor_capacity);
+  for (const auto& b : p.blocked) m.add_blocked(b);
+  m.set_safety_hold(p.safety_hold);
+  m.set_screened(p.screened);
+  return m;
+}
+
 std::string EncodePageToken(absl::string_view pool, absl::string_view after) {
   return absl::WebSafeBase64Escape(
       absl::StrCat(kTokenPrefix, pool, "\n", after));

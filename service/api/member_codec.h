@@ -26,8 +26,10 @@ store::MemberWrite ToMemberWrite(const v1::Member& member,
 
 absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& record);
 
-// The matcher's view of a validated member.
+// The matcher's view of a validated member, and back (the generator's
+// cohorts become API members this way).
 matcher::MemberProfile ToProfile(const v1::Member& member);
+v1::Member FromProfile(const matcher::MemberProfile& profile);
 
 // Opaque page tokens bound to one pool: INVALID_ARGUMENT for a token that
 // was not made by EncodePageToken for `pool`.

@@ -40,7 +40,6 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
       store::UpsertResult r,
       repo_->Upsert(req.pool(), ToMemberWrite(member, ExpectedVersion(req)),
                     deadline));
-  if (on_write_) on_write_(req.pool(), member.id());
   // The store stamped the write with its clock a moment ago; report that
   // moment without another round trip.
   int64_t now_ms = absl::ToUnixMillis(absl::Now());
@@ -48,6 +47,7 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
   member.mutable_update_time()->set_seconds(now_ms / 1000);
   member.mutable_update_time()->set_nanos(static_cast<int32_t>(now_ms % 1000) *
                                           1000000);
+  if (on_write_) on_write_(req.pool(), member.id(), &member);
   *resp->mutable_member() = std::move(member);
   resp->set_created(r.created);
   return absl::OkStatus();
@@ -78,7 +78,8 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
 
   // Validate each member on its own; only valid ones go to Redis.
   std::vector<store::MemberWrite> writes;
-  std::vector<int> write_index;  // position in the request of writes[k]
+  std::vector<v1::Member> normalized;  // normalized[k] is writes[k]'s member
+  std::vector<int> write_index;        // position in the request of writes[k]
   resp->mutable_results()->Reserve(req.requests_size());
   for (int i = 0; i < req.requests_size(); ++i) {
     const auto& item = req.requests(i);
@@ -97,6 +98,7 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
       continue;
     }
     writes.push_back(ToMemberWrite(member, ExpectedVersion(item)));
+    normalized.push_back(std::move(member));
     write_index.push_back(i);
   }
   if (!writes.empty()) {
@@ -107,7 +109,10 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
       if (outcomes[k].ok()) {
         result->set_version(outcomes[k]->version);
         result->set_created(outcomes[k]->created);
-        if (on_write_) on_write_(req.pool(), writes[k].id);
+        if (on_write_) {
+          normalized[k].set_version(outcomes[k]->version);
+          on_write_(req.pool(), writes[k].id, &normalized[k]);
+        }
       } else {
         result->set_code(static_cast<int>(outcomes[k].status().code()));
         result->set_message(std::string(outcomes[k].status().message()));
@@ -185,7 +190,7 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
   ASSIGN_OR_RETURN(store::DeleteResult r,
                    repo_->Delete(req.pool(), req.id(), options, deadline));
   (void)r;
-  if (on_write_) on_write_(req.pool(), req.id());
+  if (on_write_) on_write_(req.pool(), req.id(), nullptr);
   resp->set_matches_ended(0);
   resp->set_groups_changed(0);
   return absl::OkStatus();

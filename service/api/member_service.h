@@ -25,9 +25,11 @@ namespace peermatch::api {
 
 class MemberLogic {
  public:
-  // Called after every successful write with (pool, member id), e.g. so the
-  // replica's snapshot sees its own writes at once. May be empty.
-  using WriteHook = std::function<void(const std::string&, const std::string&)>;
+  // Called after every successful write, so the replica's snapshot sees its
+  // own writes at once: (pool, id, the stored member with its new version,
+  // or null after a delete). May be empty.
+  using WriteHook = std::function<void(const std::string&, const std::string&,
+                                       const v1::Member*)>;
 
   explicit MemberLogic(store::MemberRepository* repo, WriteHook on_write = {})
       : repo_(repo), on_write_(std::move(on_write)) {}

@@ -1,0 +1,389 @@
+#include "service/snapshot/pool_snapshots.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "matcher/time.h"
+#include "service/common/logging.h"
+#include "service/common/metrics.h"
+#include "service/common/status_macros.h"
+
+namespace peermatch::snapshot {
+
+struct PoolSnapshots::Entry {
+  explicit Entry(std::string p) : pool(std::move(p)) {}
+
+  const std::string pool;
+
+  // Serializes (re)loads; `loaded` says whether `compiled` holds the pool.
+  absl::Mutex load_mu;
+  bool loaded ABSL_GUARDED_BY(load_mu) = false;
+
+  // Shared by readers, exclusive for every change below.
+  absl::Mutex mu;
+  std::optional<matcher::CompiledPool> compiled;
+  matcher::PoolSettings settings;
+  bool has_settings = false;
+  matcher::TimeZoneCache zones;
+  absl::flat_hash_map<std::string, int64_t> versions;
+  absl::flat_hash_map<std::string, int> loads;  // mentor id -> live matches
+  store::StreamId position;
+  uint64_t generation = 1;  // bumped by every change
+  std::atomic<bool> settings_stale{false};
+
+  // Derived from the pool, rebuilt lazily by a reader (holding `mu` shared)
+  // when `generation` moved on; see Read().
+  absl::Mutex cache_mu;
+  uint64_t cache_generation = 0;
+  std::unique_ptr<matcher::Scorer> scorer;
+  std::unique_ptr<matcher::CandidateIndex> index;
+
+  std::atomic<int64_t> last_access_ms{0};
+  std::atomic<int64_t> last_sync_ms{0};
+};
+
+int PoolView::mentor_load(matcher::MemberIndex m) const {
+  auto it = loads_->find(pool_->id(m));
+  return it == loads_->end() ? 0 : it->second;
+}
+
+int PoolView::free_capacity(matcher::MemberIndex m) const {
+  return std::max(0, pool_->core(m).capacity - mentor_load(m));
+}
+
+PoolSnapshots::PoolSnapshots(Sources sources, Options options)
+    : sources_(std::move(sources)), options_(options) {}
+
+PoolSnapshots::~PoolSnapshots() { Stop(); }
+
+void PoolSnapshots::Start() {
+  tailer_ = std::thread([this] { TailLoop(); });
+}
+
+void PoolSnapshots::Stop() {
+  if (stop_.exchange(true)) return;
+  stopped_.Notify();
+  if (tailer_.joinable()) tailer_.join();
+}
+
+absl::StatusOr<std::shared_ptr<PoolSnapshots::Entry>> PoolSnapshots::Acquire(
+    const std::string& pool, absl::Time deadline) {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto& slot = entries_[pool];
+    if (slot == nullptr) slot = std::make_shared<Entry>(pool);
+    entry = slot;
+  }
+  entry->last_access_ms = absl::ToUnixMillis(sources_.clock());
+  absl::MutexLock load_lock(&entry->load_mu);
+  if (!entry->loaded) {
+    absl::Status s = Load(entry.get(), deadline);
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu_);
+      auto it = entries_.find(pool);
+      if (it != entries_.end() && it->second == entry) entries_.erase(it);
+      return s;
+    }
+    entry->loaded = true;
+  }
+  return entry;
+}
+
+absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
+  absl::Time start = absl::Now();
+  matcher::PoolSettings settings;
+  bool has_settings = false;
+  if (sources_.load_settings) {
+    ASSIGN_OR_RETURN(auto s, sources_.load_settings(entry->pool, deadline));
+    settings = s.first;
+    has_settings = s.second;
+  }
+  ASSIGN_OR_RETURN(store::PoolLoad load,
+                   sources_.members->LoadAll(entry->pool, deadline));
+  if (load.members.empty() && !has_settings) {
+    return absl::NotFoundError(
+        absl::StrCat("pool ", entry->pool, " has no members and no settings"));
+  }
+  std::vector<matcher::MemberProfile> profiles;
+  profiles.reserve(load.members.size());
+  absl::flat_hash_map<std::string, int64_t> versions;
+  versions.reserve(load.members.size());
+  for (const store::MemberRecord& r : load.members) {
+    ASSIGN_OR_RETURN(matcher::MemberProfile p, sources_.decode_member(r));
+    versions[r.id] = r.version;
+    profiles.push_back(std::move(p));
+  }
+  absl::MutexLock lock(&entry->mu);
+  ASSIGN_OR_RETURN(
+      matcher::CompiledPool compiled,
+      matcher::CompiledPool::Compile(
+          profiles, {}, matcher::ReferenceWeekContaining(sources_.clock()),
+          &entry->zones));
+  entry->compiled.emplace(std::move(compiled));
+  entry->settings = settings;
+  entry->has_settings = has_settings;
+  entry->versions = std::move(versions);
+  entry->position = load.feed_position;
+  ++entry->generation;
+  entry->last_sync_ms = absl::ToUnixMillis(absl::Now());
+  LOG_INFO("snapshot loaded",
+           {{"pool", entry->pool},
+            {"members", static_cast<int64_t>(profiles.size())},
+            {"duration", absl::Now() - start}});
+  return absl::OkStatus();
+}
+
+void PoolSnapshots::EnsureWeek(Entry* entry) {
+  matcher::ReferenceWeek week =
+      matcher::ReferenceWeekContaining(sources_.clock());
+  {
+    absl::ReaderMutexLock lock(&entry->mu);
+    if (entry->compiled->week().start == week.start) return;
+  }
+  absl::MutexLock lock(&entry->mu);
+  if (entry->compiled->week().start == week.start) return;
+  absl::Status s = entry->compiled->SetWeek(week, &entry->zones);
+  if (!s.ok()) {
+    LOG_ERROR("snapshot week change failed", {{"pool", entry->pool}});
+    return;
+  }
+  ++entry->generation;
+}
+
+absl::Status PoolSnapshots::Read(
+    const std::string& pool, absl::Time deadline,
+    absl::FunctionRef<absl::Status(const PoolView&)> fn) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Acquire(pool, deadline));
+  if (entry->settings_stale.exchange(false) && sources_.load_settings) {
+    auto s = sources_.load_settings(pool, deadline);
+    if (s.ok()) {
+      absl::MutexLock lock(&entry->mu);
+      entry->settings = s->first;
+      entry->has_settings = s->second;
+      ++entry->generation;
+    } else {
+      entry->settings_stale = true;
+      return s.status();
+    }
+  }
+  EnsureWeek(entry.get());
+  absl::ReaderMutexLock lock(&entry->mu);
+  {
+    // While `mu` is held shared the pool cannot change, so a cache built now
+    // stays valid until this reader (and every other) lets go.
+    absl::MutexLock cache(&entry->cache_mu);
+    if (entry->cache_generation != entry->generation) {
+      entry->index.reset();
+      ASSIGN_OR_RETURN(
+          matcher::Scorer scorer,
+          matcher::Scorer::Create(*entry->compiled, entry->settings));
+      entry->scorer = std::make_unique<matcher::Scorer>(std::move(scorer));
+      std::vector<matcher::MemberIndex> free_mentors;
+      const matcher::CompiledPool& p = *entry->compiled;
+      for (matcher::MemberIndex m : p.by_id()) {
+        const matcher::MemberCore& c = p.core(m);
+        if (!(c.flags & matcher::kFlagMentor)) continue;
+        auto it = entry->loads.find(p.id(m));
+        int load = it == entry->loads.end() ? 0 : it->second;
+        if (c.capacity > load) free_mentors.push_back(m);
+      }
+      entry->index = std::make_unique<matcher::CandidateIndex>(*entry->scorer,
+                                                               free_mentors);
+      entry->cache_generation = entry->generation;
+    }
+  }
+  PoolView view;
+  view.pool_ = &*entry->compiled;
+  view.settings_ = &entry->settings;
+  view.scorer_ = entry->scorer.get();
+  view.index_ = entry->index.get();
+  view.loads_ = &entry->loads;
+  view.position_ = &entry->position;
+  return fn(view);
+}
+
+void PoolSnapshots::ApplyMember(const std::string& pool,
+                                const matcher::MemberProfile& profile,
+                                int64_t version) {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(pool);
+    if (it == entries_.end()) return;
+    entry = it->second;
+  }
+  absl::MutexLock load_lock(&entry->load_mu);
+  if (!entry->loaded) return;
+  absl::MutexLock lock(&entry->mu);
+  auto it = entry->versions.find(profile.id);
+  if (it != entry->versions.end() && it->second >= version) return;
+  if (entry->compiled->Upsert(profile, &entry->zones).ok()) {
+    entry->versions[profile.id] = version;
+    ++entry->generation;
+  }
+}
+
+void PoolSnapshots::RemoveMember(const std::string& pool,
+                                 const std::string& id) {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(pool);
+    if (it == entries_.end()) return;
+    entry = it->second;
+  }
+  absl::MutexLock load_lock(&entry->load_mu);
+  if (!entry->loaded) return;
+  absl::MutexLock lock(&entry->mu);
+  if (entry->versions.erase(id) > 0) {
+    (void)entry->compiled->Remove(id);
+    ++entry->generation;
+  }
+}
+
+void PoolSnapshots::InvalidateSettings(const std::string& pool) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(pool);
+  if (it != entries_.end()) it->second->settings_stale = true;
+}
+
+absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
+  for (;;) {
+    store::StreamId from;
+    {
+      absl::ReaderMutexLock lock(&entry->mu);
+      from = entry->position;
+    }
+    ASSIGN_OR_RETURN(store::FeedBatch batch,
+                     sources_.feed->Read(entry->pool, from, options_.feed_batch,
+                                         absl::ZeroDuration(), deadline));
+    if (batch.gap) {
+      LOG_WARN("change stream gap: reloading snapshot",
+               {{"pool", entry->pool}});
+      absl::MutexLock load_lock(&entry->load_mu);
+      return Load(entry, deadline);
+    }
+    // Fetch the members whose events are newer than what the snapshot holds;
+    // apply everything in stream order under one exclusive lock.
+    absl::flat_hash_map<std::string, std::optional<store::MemberRecord>>
+        fetched;
+    {
+      absl::ReaderMutexLock lock(&entry->mu);
+      for (const store::ChangeEvent& e : batch.events) {
+        if (e.kind != "member" || e.op != "upsert") continue;
+        auto it = entry->versions.find(e.entity_id);
+        if (it == entry->versions.end() || it->second < e.version) {
+          fetched.emplace(e.entity_id, std::nullopt);
+        }
+      }
+    }
+    for (auto& [id, record] : fetched) {
+      absl::StatusOr<store::MemberRecord> r =
+          sources_.members->Get(entry->pool, id, deadline);
+      if (r.ok()) {
+        record = *std::move(r);
+      } else if (!absl::IsNotFound(r.status())) {
+        return r.status();
+      }
+    }
+    absl::MutexLock lock(&entry->mu);
+    bool changed = false;
+    for (const store::ChangeEvent& e : batch.events) {
+      if (e.kind == "settings") {
+        entry->settings_stale = true;
+        continue;
+      }
+      if (e.kind != "member") continue;
+      if (e.op == "delete") {
+        if (entry->versions.erase(e.entity_id) > 0) {
+          (void)entry->compiled->Remove(e.entity_id);
+          changed = true;
+        }
+        continue;
+      }
+      auto f = fetched.find(e.entity_id);
+      if (f == fetched.end() || !f->second.has_value()) continue;
+      const store::MemberRecord& r = *f->second;
+      auto v = entry->versions.find(r.id);
+      if (v != entry->versions.end() && v->second >= r.version) continue;
+      absl::StatusOr<matcher::MemberProfile> p = sources_.decode_member(r);
+      if (!p.ok() || !entry->compiled->Upsert(*p, &entry->zones).ok()) {
+        LOG_ERROR("snapshot could not apply a member",
+                  {{"pool", entry->pool}, {"member", r.id}});
+        continue;
+      }
+      entry->versions[r.id] = r.version;
+      changed = true;
+    }
+    if (changed) ++entry->generation;
+    entry->position = batch.next;
+    if (static_cast<int>(batch.events.size()) < options_.feed_batch) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+void PoolSnapshots::TailLoop() {
+  Gauge* pools_gauge = MetricsRegistry::Default().GetGauge(
+      "peermatch_snapshot_pools", "pools held in memory by this replica");
+  while (!stopped_.WaitForNotificationWithTimeout(options_.poll_interval)) {
+    std::vector<std::shared_ptr<Entry>> entries;
+    int64_t now_ms = absl::ToUnixMillis(sources_.clock());
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto it = entries_.begin(); it != entries_.end();) {
+        if (now_ms - it->second->last_access_ms >
+            absl::ToInt64Milliseconds(options_.idle_evict)) {
+          LOG_INFO("snapshot evicted (idle)", {{"pool", it->first}});
+          it = entries_.erase(it);
+          continue;
+        }
+        entries.push_back(it->second);
+        ++it;
+      }
+    }
+    pools_gauge->Set(static_cast<double>(entries.size()));
+    for (const std::shared_ptr<Entry>& entry : entries) {
+      {
+        absl::MutexLock load_lock(&entry->load_mu);
+        if (!entry->loaded) continue;
+      }
+      absl::Status s =
+          CatchUp(entry.get(), absl::Now() + options_.load_timeout);
+      int64_t now = absl::ToUnixMillis(absl::Now());
+      if (s.ok()) entry->last_sync_ms = now;
+      MetricsRegistry::Default()
+          .GetGauge("peermatch_snapshot_staleness_seconds",
+                    "time since the pool's snapshot was last confirmed up to "
+                    "date with its change stream",
+                    {{"pool", entry->pool}})
+          ->Set((now - entry->last_sync_ms) / 1000.0);
+    }
+  }
+}
+
+void PoolSnapshots::Clear() {
+  absl::MutexLock lock(&mu_);
+  entries_.clear();
+}
+
+size_t PoolSnapshots::loaded_pools() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+size_t PoolSnapshots::MemoryBytes(const std::string& pool) const {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(pool);
+    if (it == entries_.end()) return 0;
+    entry = it->second;
+  }
+  absl::ReaderMutexLock lock(&entry->mu);
+  return entry->compiled ? entry->compiled->MemoryBytes() : 0;
+}
+
+}  // namespace peermatch::snapshot

@@ -1,0 +1,166 @@
+// PoolSnapshots: each replica's compiled, in-memory copy of every active pool
+// (SPEC §6 R-STORE, R-RECOMMEND), rebuilt from Redis and kept fresh from the
+// pool's change stream.
+//
+//   PoolSnapshots snapshots(sources, options);
+//   snapshots.Start();                              // the feed tailer
+//   RETURN_IF_ERROR(snapshots.Read("pool-1", deadline,
+//       [&](const PoolView& view) -> absl::Status {
+//         // view.pool, view.settings, view.FreeMentorIndex() ... (shared lock)
+//         return absl::OkStatus();
+//       }));
+//   snapshots.ApplyMember("pool-1", profile, version);  // own write, at once
+//
+// Lifecycle of a pool's snapshot:
+//   - cold load on first use: the feed position is read first, then every
+//     member (pipelined, MemberRepository::LoadAll), then compiled; callers
+//     that arrive meanwhile wait for the same load;
+//   - the tailer polls each loaded pool's stream every `poll_interval` and
+//     applies member events newer than the version it holds (fetching the
+//     changed members); a gap in the stream (trimmed or lost) reloads the
+//     pool in full. Another replica's write is therefore visible within about
+//     poll_interval + one round trip (SPEC: 1 s);
+//   - a replica's own writes are applied synchronously by the write path
+//     (ApplyMember / RemoveMember) before the RPC returns;
+//   - the reference week follows the clock: when a new ISO week starts, the
+//     availability slots are recompiled;
+//   - pools not read for `idle_evict` are dropped from memory.
+// Nothing here is state that cannot be rebuilt from Redis.
+//
+// Staleness is exported as `peermatch_snapshot_staleness_seconds{pool}`: the
+// time since the tailer last confirmed the snapshot up to date.
+//
+// Thread-safe. Read() holds the pool's lock in shared mode while `fn` runs;
+// keep `fn` short (long batch runs should take a Copy()).
+#ifndef PEERMATCH_SERVICE_SNAPSHOT_POOL_SNAPSHOTS_H_
+#define PEERMATCH_SERVICE_SNAPSHOT_POOL_SNAPSHOTS_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "matcher/candidate_index.h"
+#include "matcher/compiled_pool.h"
+#include "matcher/profile.h"
+#include "matcher/scoring.h"
+#include "service/store/change_feed.h"
+#include "service/store/member_repository.h"
+
+namespace peermatch::snapshot {
+
+// Where snapshots come from. The decoders turn the store's opaque payloads
+// into the matcher's types; they live in the API layer, which owns the
+// format, so this layer never sees proto types.
+struct Sources {
+  store::MemberRepository* members = nullptr;
+  store::ChangeFeed* feed = nullptr;
+  std::function<absl::StatusOr<matcher::MemberProfile>(
+      const store::MemberRecord&)>
+      decode_member;
+  // Returns the pool's settings (defaults when never set) and whether the
+  // pool has stored settings at all. May be empty: defaults.
+  std::function<absl::StatusOr<std::pair<matcher::PoolSettings, bool>>(
+      const std::string& pool, absl::Time deadline)>
+      load_settings;
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+struct Options {
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  absl::Duration idle_evict = absl::Minutes(15);
+  absl::Duration load_timeout = absl::Seconds(30);
+  int feed_batch = 1000;
+};
+
+// What a reader sees of one pool, under a shared lock.
+class PoolView {
+ public:
+  const matcher::CompiledPool& pool() const { return *pool_; }
+  const matcher::PoolSettings& settings() const { return *settings_; }
+  const matcher::Scorer& scorer() const { return *scorer_; }
+  // Mentors with free capacity (capacity > live matches), indexed for
+  // top-k queries. Built once per pool change and shared by readers.
+  const matcher::CandidateIndex& free_mentor_index() const { return *index_; }
+  // Live (PROPOSED or ACTIVE) matches of a mentor; 0 until match state is
+  // loaded.
+  int mentor_load(matcher::MemberIndex m) const;
+  int free_capacity(matcher::MemberIndex m) const;
+  // The change-stream position this view reflects (as "<ms>-<seq>").
+  const store::StreamId& position() const { return *position_; }
+
+ private:
+  friend class PoolSnapshots;
+  const matcher::CompiledPool* pool_ = nullptr;
+  const matcher::PoolSettings* settings_ = nullptr;
+  const matcher::Scorer* scorer_ = nullptr;
+  const matcher::CandidateIndex* index_ = nullptr;
+  const absl::flat_hash_map<std::string, int>* loads_ = nullptr;
+  const store::StreamId* position_ = nullptr;
+};
+
+class PoolSnapshots {
+ public:
+  PoolSnapshots(Sources sources, Options options);
+  ~PoolSnapshots();  // Stop()
+
+  void Start();
+  void Stop();
+
+  // Runs `fn` on the pool's snapshot (loading it first if needed). NOT_FOUND
+  // when the pool has neither members nor settings; UNAVAILABLE /
+  // DEADLINE_EXCEEDED when the load cannot reach Redis. Returns fn's status.
+  absl::Status Read(const std::string& pool, absl::Time deadline,
+                    absl::FunctionRef<absl::Status(const PoolView&)> fn);
+
+  // Applies a replica's own write at once (no-op when the pool is not
+  // loaded or already holds a newer version).
+  void ApplyMember(const std::string& pool,
+                   const matcher::MemberProfile& profile, int64_t version);
+  void RemoveMember(const std::string& pool, const std::string& id);
+  // Re-reads the pool's settings at once (after a settings write).
+  void InvalidateSettings(const std::string& pool);
+
+  // Drops every snapshot (tests, and after Redis loses its data).
+  void Clear();
+
+  // Number of loaded pools and their total members (for metrics and tests).
+  size_t loaded_pools() const;
+
+  // Bytes of the pool's compiled snapshot (R-PERF memory per member); 0 when
+  // not loaded.
+  size_t MemoryBytes(const std::string& pool) const;
+
+ private:
+  struct Entry;
+  absl::StatusOr<std::shared_ptr<Entry>> Acquire(const std::string& pool,
+                                                 absl::Time deadline);
+  absl::Status Load(Entry* entry, absl::Time deadline);
+  absl::Status CatchUp(Entry* entry, absl::Time deadline);
+  void EnsureWeek(Entry* entry);
+  void TailLoop();
+
+  Sources sources_;
+  Options options_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> stop_{false};
+  absl::Notification stopped_;
+  std::thread tailer_;
+};
+
+}  // namespace peermatch::snapshot
+
+#endif  // PEERMATCH_SERVICE_SNAPSHOT_POOL_SNAPSHOTS_H_
