@@ -108,24 +108,26 @@ absl::StatusOr<BatchResult> RunBatchMatching(const Scorer& scorer,
   // truncated to max_candidates.
   const CandidateIndex index(scorer, mentor_of_position);
   std::vector<std::vector<Candidate>> lists(num_mentees);
-  RunParallel(options.parallel_for, num_mentees,
-              [&](int64_t begin, int64_t end) {
-                CandidateIndex::Scratch scratch;
-                for (int64_t i = begin; i < end; ++i) {
-                  std::vector<Candidate>& list = lists[i];
-                  if (options.max_candidates > 0) {
-                    index.TopK(eligible[i], options.max_candidates, {},
-                               &scratch, &list);
-                  } else {
-                    index.Acceptable(eligible[i], &scratch, &list);
-                    std::sort(list.begin(), list.end(),
-                              [&](const Candidate& a, const Candidate& b) {
-                                return index.BetterForMentee(a, b);
-                              });
-                  }
-                  list.shrink_to_fit();
-                }
-              });
+  RunParallel(
+      options.parallel_for, num_mentees, [&](int64_t begin, int64_t end) {
+        CandidateIndex::Scratch scratch;
+        for (int64_t i = begin; i < end; ++i) {
+          std::vector<Candidate>& list = lists[i];
+          if (options.max_candidates > 0) {
+            index.TopK(eligible[i], options.max_candidates, {}, &scratch,
+                       &list);
+          } else {
+            // Acceptable() returns id order; a stable sort by
+            // score keeps it for ties.
+            index.Acceptable(eligible[i], &scratch, &list);
+            std::stable_sort(list.begin(), list.end(),
+                             [](const Candidate& a, const Candidate& b) {
+                               return a.mentee_micros > b.mentee_micros;
+                             });
+          }
+          list.shrink_to_fit();
+        }
+      });
 
   // Both sides in compressed rows. Each mentor ranks exactly the mentees that
   // listed it, by mentor-view score, ties to the lower id (= dense index).
@@ -145,9 +147,9 @@ absl::StatusOr<BatchResult> RunBatchMatching(const Scorer& scorer,
   }
   rl.mentee_entries.resize(rl.mentee_offsets[num_mentees]);
   {
-    // (mentor-view score, mentee) per mentor entry, sorted per mentor.
-    std::vector<std::pair<int32_t, int32_t>> by_mentor(
-        rl.mentor_offsets[num_mentors]);
+    // Per mentor entry a key that sorts by mentor-view score descending,
+    // then mentee (dense index = id order): (1e6 - score) << 32 | mentee.
+    std::vector<uint64_t> by_mentor(rl.mentor_offsets[num_mentors]);
     std::vector<int64_t> fill(rl.mentor_offsets.begin(),
                               rl.mentor_offsets.end() - 1);
     for (int32_t e = 0; e < num_mentees; ++e) {
@@ -155,7 +157,9 @@ absl::StatusOr<BatchResult> RunBatchMatching(const Scorer& scorer,
       for (const Candidate& c : lists[e]) {
         const int32_t m = position_of_mentor[c.mentor];
         rl.mentee_entries[j++] = m;
-        by_mentor[fill[m]++] = {-c.mentor_micros, e};
+        by_mentor[fill[m]++] =
+            (static_cast<uint64_t>(1000000 - c.mentor_micros) << 32) |
+            static_cast<uint32_t>(e);
       }
     }
     RunParallel(options.parallel_for, num_mentors,
@@ -167,7 +171,7 @@ absl::StatusOr<BatchResult> RunBatchMatching(const Scorer& scorer,
                 });
     rl.mentor_entries.resize(by_mentor.size());
     for (size_t j = 0; j < by_mentor.size(); ++j) {
-      rl.mentor_entries[j] = by_mentor[j].second;
+      rl.mentor_entries[j] = static_cast<int32_t>(by_mentor[j] & 0xffffffffu);
     }
   }
   rl.capacity.resize(num_mentors);

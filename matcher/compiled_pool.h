@@ -100,11 +100,12 @@ constexpr uint8_t ModalityBit(Modality m) {
   return static_cast<uint8_t>(1u << (static_cast<unsigned>(m) - 1));
 }
 
-// The hot fields of one member.
+// The hot fields of one member. The first cache line holds the tag sets and
+// the second the scalars, so that a score bound (everything but
+// availability) touches two lines and a full score three.
 struct alignas(64) MemberCore {
   uint64_t triggers[kTagWords];   // bit t: trigger id t (< kBitTags)
   uint64_t interests[kTagWords];  // bit t: interest id t (< kBitTags)
-  SlotSet slots;                  // availability in the reference week
   uint64_t languages;             // bit l: language id l (< kBitLanguages)
   uint64_t order;                 // id order key (see file comment)
   uint32_t region;                // region id, or kNoRegion
@@ -116,6 +117,7 @@ struct alignas(64) MemberCore {
   uint8_t num_triggers;           // |T|, all of them
   uint8_t num_interests;          // |I|, all of them
   uint8_t capacity;               // mentor_capacity
+  SlotSet slots;                  // availability in the reference week
 };
 static_assert(sizeof(MemberCore) == 192);
 

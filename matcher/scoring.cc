@@ -127,8 +127,8 @@ Scorer::View Scorer::MakeView(const ScoreWeights& w) {
   return v;
 }
 
-int32_t Scorer::Finish(const View& v,
-                       const std::array<double, kNumComponents>& c) {
+double Scorer::Numerator(const View& v,
+                         const std::array<double, kNumComponents>& c) {
   // All six terms in order. A zero weight adds 0 * c = +0.0 (c is finite and
   // >= 0), which leaves num bit for bit unchanged, so this is exactly the
   // SPEC's "skipping zero weights", without a data-dependent loop.
@@ -139,9 +139,17 @@ int32_t Scorer::Finish(const View& v,
   num += v.all[3] * c[3];
   num += v.all[4] * c[4];
   num += v.all[5] * c[5];
+  return num;
+}
+
+int32_t Scorer::Micros(const View& v, double numerator) {
   // floor(x) for x = num / den * 1e6 + 0.5 >= 0.5 (num >= 0, den > 0) is
   // exactly the truncating conversion, which needs no libm call.
-  return static_cast<int32_t>(num / v.den * 1e6 + 0.5);
+  return static_cast<int32_t>(numerator / v.den * 1e6 + 0.5);
+}
+
+int32_t Scorer::MenteeMicros(double numerator) const {
+  return Micros(mentee_, numerator);
 }
 
 int32_t ScoreMicros(const std::array<double, kNumComponents>& components,
@@ -198,9 +206,44 @@ int Scorer::SharedRare(const std::vector<uint32_t>& a,
   return n;
 }
 
-bool Scorer::Score(MemberIndex e, MemberIndex m, PairScores* out) const {
-  const MemberCore& ce = pool_->core(e);
-  const MemberCore& cm = pool_->core(m);
+namespace {
+
+// The modality mask e and m share, IN_PERSON only within one region.
+inline uint8_t SharedModalities(const MemberCore& ce, const MemberCore& cm) {
+  const bool same_region = ce.region == cm.region && ce.region != kNoRegion;
+  return ce.modalities & cm.modalities &
+         (same_region ? 7 : (kModalityBitText | kModalityBitVideo));
+}
+
+}  // namespace
+
+void Scorer::OtherComponents(MemberIndex e, const MemberCore& ce, MemberIndex m,
+                             const MemberCore& cm, uint8_t shared_modalities,
+                             std::array<double, kNumComponents>& c) const {
+  int trig = 0, inter = 0;
+  for (int w = 0; w < kTagWords; ++w) {
+    trig += __builtin_popcountll(ce.triggers[w] & cm.triggers[w]);
+    inter += __builtin_popcountll(ce.interests[w] & cm.interests[w]);
+  }
+  if ((ce.flags & cm.flags) & kFlagRareTriggers) {
+    trig += SharedRare(pool_->rare_triggers(e), pool_->rare_triggers(m));
+  }
+  if ((ce.flags & cm.flags) & kFlagRareInterests) {
+    inter += SharedRare(pool_->rare_interests(e), pool_->rare_interests(m));
+  }
+  c[0] = Fraction(trig, ce.num_triggers);
+  c[1] = Fraction(inter, int{ce.num_interests} + int{cm.num_interests} - inter);
+  c[2] = stage_table_[int{cm.stage} - int{ce.stage} + 4];
+  c[4] = (shared_modalities & ce.first_modality) ? 1.0 : 0.5;
+  const uint32_t l = ce.first_language;
+  const bool first_language_shared = l < kBitLanguages
+                                         ? ((cm.languages >> l) & 1) != 0
+                                         : pool_->HasLanguage(m, l);
+  c[5] = first_language_shared ? 1.0 : 0.5;
+}
+
+bool Scorer::ScoreCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
+                        const MemberCore& cm, PairScores* out) const {
   if (e == m) return false;
   if ((ce.flags & mentee_mask_) != mentee_want_) return false;
   if ((cm.flags & mentor_mask_) != mentor_want_) return false;
@@ -214,43 +257,27 @@ bool Scorer::Score(MemberIndex e, MemberIndex m, PairScores* out) const {
        SharedRare(pool_->rare_languages(e), pool_->rare_languages(m)) == 0)) {
     return false;
   }
-  // Modalities: IN_PERSON only within one region.
-  const bool same_region = ce.region == cm.region && ce.region != kNoRegion;
-  const uint8_t shared_mod =
-      ce.modalities & cm.modalities &
-      (same_region ? 7 : (kModalityBitText | kModalityBitVideo));
+  const uint8_t shared_mod = SharedModalities(ce, cm);
   if (shared_mod == 0) return false;
   const int slots = ce.slots.IntersectCount(cm.slots);
   if (slots < min_overlap_slots_) return false;
   if (((ce.flags | cm.flags) & kFlagAvoid) && pool_->Avoids(e, m)) {
     return false;
   }
-
-  int trig = 0, inter = 0;
-  for (int w = 0; w < kTagWords; ++w) {
-    trig += __builtin_popcountll(ce.triggers[w] & cm.triggers[w]);
-    inter += __builtin_popcountll(ce.interests[w] & cm.interests[w]);
-  }
-  if ((ce.flags & cm.flags) & kFlagRareTriggers) {
-    trig += SharedRare(pool_->rare_triggers(e), pool_->rare_triggers(m));
-  }
-  if ((ce.flags & cm.flags) & kFlagRareInterests) {
-    inter += SharedRare(pool_->rare_interests(e), pool_->rare_interests(m));
-  }
   std::array<double, kNumComponents> c;
-  c[0] = Fraction(trig, ce.num_triggers);
-  c[1] = Fraction(inter, int{ce.num_interests} + int{cm.num_interests} - inter);
-  c[2] = stage_table_[gap + 4];
+  OtherComponents(e, ce, m, cm, shared_mod, c);
   c[3] = availability_table_[slots];
-  c[4] = (shared_mod & ce.first_modality) ? 1.0 : 0.5;
-  const uint32_t l = ce.first_language;
-  const bool first_language_shared = l < kBitLanguages
-                                         ? ((cm.languages >> l) & 1) != 0
-                                         : pool_->HasLanguage(m, l);
-  c[5] = first_language_shared ? 1.0 : 0.5;
   out->mentee_micros = Finish(mentee_, c);
   out->mentor_micros = Finish(mentor_, c);
   return true;
+}
+
+double Scorer::MenteeBoundNumerator(MemberIndex e, const MemberCore& ce,
+                                    MemberIndex m, const MemberCore& cm) const {
+  std::array<double, kNumComponents> c;
+  OtherComponents(e, ce, m, cm, SharedModalities(ce, cm), c);
+  c[3] = 1.0;
+  return Numerator(mentee_, c);
 }
 
 ViewScore Scorer::MakeViewScore(

@@ -128,7 +128,33 @@ class Scorer {
   // always compiled with this library's flags). Returns whether e (as mentee)
   // and m (as mentor) pass every hard constraint; when they do, fills `out`
   // with both views' scores. Does not apply min_score. Requires live indices.
-  bool Score(MemberIndex e, MemberIndex m, PairScores* out) const;
+  bool Score(MemberIndex e, MemberIndex m, PairScores* out) const {
+    return ScoreCores(e, pool_->core(e), m, pool_->core(m), out);
+  }
+  // The same on cores the caller holds (e.g. a contiguous copy); `ce` and
+  // `cm` must equal pool().core(e) and pool().core(m).
+  bool ScoreCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
+                  const MemberCore& cm, PairScores* out) const;
+
+  // An upper bound of the mentee-view score of (e, m) that skips the hard
+  // constraints and the availability overlap: every other component is
+  // exact and availability is taken as 1. Cheaper than ScoreCores; used to
+  // skip candidates that cannot enter a top-k.
+  int32_t MenteeBoundCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
+                           const MemberCore& cm) const {
+    return MenteeMicros(MenteeBoundNumerator(e, ce, m, cm));
+  }
+  // The bound's numerator (sum of w * c in the pinned order). MenteeMicros
+  // is monotone in it, so candidates can be ordered by numerators and only
+  // the ones that matter converted.
+  double MenteeBoundNumerator(MemberIndex e, const MemberCore& ce,
+                              MemberIndex m, const MemberCore& cm) const;
+  int32_t MenteeMicros(double numerator) const;
+  // The mentee view's numerator of explicit component values (pinned order).
+  double MenteeNumerator(
+      const std::array<double, kNumComponents>& components) const {
+    return Numerator(mentee_, components);
+  }
 
   // Every failed constraint, both views with components, the overlap and the
   // shared tags, languages and modalities. Requires live indices.
@@ -174,13 +200,23 @@ class Scorer {
 
   Scorer() = default;
   static View MakeView(const ScoreWeights& w);
+  static double Numerator(const View& v,
+                          const std::array<double, kNumComponents>& c);
+  static int32_t Micros(const View& v, double numerator);
   static int32_t Finish(const View& v,
-                        const std::array<double, kNumComponents>& c);
+                        const std::array<double, kNumComponents>& c) {
+    return Micros(v, Numerator(v, c));
+  }
   ViewScore MakeViewScore(const ScoreWeights& w,
                           const std::array<double, kNumComponents>& c) const;
 
   static int SharedRare(const std::vector<uint32_t>& a,
                         const std::vector<uint32_t>& b);
+  // Every component but availability (c[3]); `shared_modalities` is the
+  // pair's shared modality mask (IN_PERSON only within one region).
+  void OtherComponents(MemberIndex e, const MemberCore& ce, MemberIndex m,
+                       const MemberCore& cm, uint8_t shared_modalities,
+                       std::array<double, kNumComponents>& c) const;
 
   const CompiledPool* pool_ = nullptr;
   PoolSettings settings_;

@@ -6,9 +6,12 @@
 //   if (report.blocking_pairs != 0) ...
 //
 // Written from the definition, deliberately sharing no code and no data
-// structure with the solver (stable_matching.cc): ranks are looked up in
-// hash maps built here, and every listed pair is examined directly.
-// O(total list length) expected time.
+// structure with the solver (stable_matching.cc). Method: collect every pair
+// (e, m) where e lists m above its partner ("e would switch"), grouped by
+// mentor with a counting sort; then for each mentor mark the mentees it
+// would take (all it lists while it has a free seat, else those it ranks
+// above its least preferred mentee) and count the collected pairs that are
+// marked. O(mentees + mentors + total list length) time and memory.
 #ifndef PEERMATCH_MATCHER_VERIFIER_H_
 #define PEERMATCH_MATCHER_VERIFIER_H_
 

@@ -154,15 +154,17 @@ std::map<std::string, std::string> ById(const CompiledPool& pool,
   return out;
 }
 
-TEST(CandidateIndexTest, AvailabilityBlocks) {
+TEST(CandidateIndexTest, TouchedHours) {
   SlotSet s;
-  s.SetRange(11, 13);  // blocks 0 and 1
-  s.Set(671);          // block 55
-  s.SetRange(60, 66);  // block 5, across the word boundary at 64
-  EXPECT_EQ(AvailabilityBlocks(s), (uint64_t{1} << 0) | (uint64_t{1} << 1) |
-                                       (uint64_t{1} << 5) |
-                                       (uint64_t{1} << 55));
-  EXPECT_EQ(AvailabilityBlocks(SlotSet()), 0u);
+  s.SetRange(3, 5);    // slot 3 in hour 0, slot 4 in hour 1
+  s.Set(671);          // hour 167
+  s.SetRange(63, 65);  // hours 15 and 16, across the word boundary
+  const HourSet h = TouchedHours(s);
+  EXPECT_EQ(h[0], (uint64_t{1} << 0) | (uint64_t{1} << 1) |
+                      (uint64_t{1} << 15) | (uint64_t{1} << 16));
+  EXPECT_EQ(h[1], 0u);
+  EXPECT_EQ(h[2], uint64_t{1} << (167 - 128));
+  EXPECT_EQ(TouchedHours(SlotSet()), HourSet{});
 }
 
 TEST(CandidateIndexTest, FindsExactlyTheAcceptableMentors) {
