@@ -156,9 +156,13 @@ absl::StatusOr<std::vector<Reply>> Connection::RunPipeline(
   if (commands.empty()) {
     return absl::InvalidArgumentError("redis: empty pipeline");
   }
-  RETURN_IF_ERROR(ArmTimeout(deadline, extra_timeout));
+  // Validate before appending: a rejected pipeline must leave nothing
+  // buffered for the next caller.
   for (const Command& c : commands) {
     if (c.empty()) return absl::InvalidArgumentError("redis: empty command");
+  }
+  RETURN_IF_ERROR(ArmTimeout(deadline, extra_timeout));
+  for (const Command& c : commands) {
     Argv argv(c);
     if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(c.size()),
                                argv.ptrs.data(),

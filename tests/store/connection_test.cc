@@ -55,6 +55,20 @@ TEST(ConnectionTest, RunsCommandsAndPipelines) {
   EXPECT_FALSE(conn.broken());
 }
 
+TEST(ConnectionTest, RejectedPipelineLeavesNothingBuffered) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Open(OptionsFor(*server), Soon()));
+  const std::vector<Command> bad = {Command({"INCR", "n"}), Command()};
+  EXPECT_THAT(conn.RunPipeline(bad, Soon()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The INCR before the empty command was not queued behind the next call.
+  ASSERT_OK_AND_ASSIGN(Reply r, conn.Run(Command({"GET", "n"}), Soon()));
+  EXPECT_TRUE(r.is_nil());
+  ASSERT_OK_AND_ASSIGN(TestReply exists, server->Command({"EXISTS", "n"}));
+  EXPECT_EQ(exists.integer, 0);
+}
+
 TEST(ConnectionTest, ArgumentsAreBinarySafe) {
   ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
   ASSERT_OK_AND_ASSIGN(Connection conn,
