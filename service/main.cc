@@ -15,8 +15,10 @@
 #include "service/api/matching_service.h"
 #include "service/api/member_codec.h"
 #include "service/api/member_service.h"
+#include "service/api/pool_service.h"
 #include "service/api/server.h"
 #include "service/api/server_config.h"
+#include "service/api/settings_codec.h"
 #include "service/api/unary.h"
 #include "service/common/executor.h"
 #include "service/common/flags.h"
@@ -25,6 +27,7 @@
 #include "service/store/change_feed.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
+#include "service/store/settings_repository.h"
 
 namespace peermatch {
 namespace {
@@ -100,6 +103,20 @@ int Run(int argc, char** argv) {
     if (!m.ok()) return m.status();
     return api::ToProfile(*m);
   };
+  store::SettingsRepository settings_repo(
+      redis->get(), {.feed_max_len = config->feed_max_len});
+  sources.load_settings = [&settings_repo](const std::string& pool,
+                                           absl::Time deadline)
+      -> absl::StatusOr<std::pair<matcher::PoolSettings, bool>> {
+    auto rec = settings_repo.Get(pool, deadline);
+    if (!rec.ok()) return rec.status();
+    if (!rec->has_value()) {
+      return std::make_pair(matcher::PoolSettings{}, false);
+    }
+    auto full = api::DecodeSettings((*rec)->payload);
+    if (!full.ok()) return full.status();
+    return std::make_pair(full->matcher, true);
+  };
   snapshot::PoolSnapshots snapshots(sources, snapshot::Options{});
   snapshots.Start();
 
@@ -115,10 +132,11 @@ int Run(int argc, char** argv) {
   api::MemberServiceImpl members(&runner, &member_logic);
   api::MatchingLogic matching_logic(&snapshots);
   api::MatchingServiceImpl matching(&runner, &matching_logic);
+  api::PoolLogic pool_logic(&settings_repo, &snapshots);
+  api::PoolServiceImpl pools(&runner, &pool_logic);
   // Not implemented yet: the generated bases answer UNIMPLEMENTED.
   v1::GroupService::CallbackService groups;
   v1::CoordinationService::CallbackService coordination;
-  v1::PoolService::CallbackService pools;
 
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();

@@ -18,6 +18,7 @@
 #ifndef PEERMATCH_SERVICE_API_SETTINGS_CODEC_H_
 #define PEERMATCH_SERVICE_API_SETTINGS_CODEC_H_
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "matcher/profile.h"
 #include "peermatch/v1/settings.pb.h"
@@ -47,6 +48,11 @@ void MergeWeights(const v1::Weights& patch, absl::string_view prefix,
                   matcher::ScoreWeights* weights, FieldErrors* errors);
 
 v1::PoolSettings SettingsToProto(const FullSettings& settings);
+
+// Stored settings (a serialized, complete v1::PoolSettings) merged onto the
+// defaults. DATA_LOSS when the payload does not parse or no longer
+// validates.
+absl::StatusOr<FullSettings> DecodeSettings(absl::string_view payload);
 
 }  // namespace peermatch::api
 

@@ -27,7 +27,8 @@ struct PoolSnapshots::Entry {
   bool has_settings = false;
   matcher::TimeZoneCache zones;
   absl::flat_hash_map<std::string, int64_t> versions;
-  absl::flat_hash_map<std::string, int> loads;  // mentor id -> live matches
+  absl::flat_hash_map<std::string, int> loads;    // mentor id -> live matches
+  absl::flat_hash_set<std::string> live_mentees;  // with a live match
   store::StreamId position;
   uint64_t generation = 1;  // bumped by every change
   std::atomic<bool> settings_stale{false};
@@ -46,6 +47,10 @@ struct PoolSnapshots::Entry {
 int PoolView::mentor_load(matcher::MemberIndex m) const {
   auto it = loads_->find(pool_->id(m));
   return it == loads_->end() ? 0 : it->second;
+}
+
+bool PoolView::mentee_live(matcher::MemberIndex e) const {
+  return live_mentees_->contains(pool_->id(e));
 }
 
 int PoolView::free_capacity(matcher::MemberIndex m) const {
@@ -200,6 +205,7 @@ absl::Status PoolSnapshots::Read(
   view.scorer_ = entry->scorer.get();
   view.index_ = entry->index.get();
   view.loads_ = &entry->loads;
+  view.live_mentees_ = &entry->live_mentees;
   view.position_ = &entry->position;
   return fn(view);
 }

@@ -46,6 +46,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -98,6 +99,8 @@ class PoolView {
   // loaded.
   int mentor_load(matcher::MemberIndex m) const;
   int free_capacity(matcher::MemberIndex m) const;
+  // Whether a mentee has a live (PROPOSED or ACTIVE) match.
+  bool mentee_live(matcher::MemberIndex e) const;
   // The change-stream position this view reflects (as "<ms>-<seq>").
   const store::StreamId& position() const { return *position_; }
 
@@ -108,6 +111,7 @@ class PoolView {
   const matcher::Scorer* scorer_ = nullptr;
   const matcher::CandidateIndex* index_ = nullptr;
   const absl::flat_hash_map<std::string, int>* loads_ = nullptr;
+  const absl::flat_hash_set<std::string>* live_mentees_ = nullptr;
   const store::StreamId* position_ = nullptr;
 };
 
