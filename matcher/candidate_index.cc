@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "matcher/internal/fraction.h"
+
 namespace peermatch::matcher {
 namespace {
 
@@ -272,30 +274,50 @@ void CandidateIndex::Bounds(const Scorer& scorer, MemberIndex e,
           ? Bitmap(language_[ce.first_language])
           : nullptr;
 
+  // The bound's numerator as a sum of per-mentee weight products. The sum
+  // is not in the pinned order, so it carries a slack far above rounding
+  // error; it only orders candidates and decides when to stop, for which a
+  // value >= the pinned numerator is all that matters.
+  const std::array<double, kNumComponents>& w = scorer.mentee_weights();
+  const double base = w[3] * 1.0;  // availability at its maximum
+  double stage_term[6];
+  for (int stage = 1; stage <= 5; ++stage) {
+    stage_term[stage] = w[2] * scorer.stage_value(ce.stage, stage);
+  }
+  const double modality_term[2] = {w[4] * 0.5, w[4] * 1.0};
+  const double language_term[2] = {w[5] * 0.5, w[5] * 1.0};
+  const double top = w[0] + w[1] + w[2] + w[3] + w[4] + w[5];
+  const double slack = 1e-12 * std::max(1.0, top);
+  const double scale = kBoundBuckets / (top + 2 * slack);
+
   auto& bounds = scratch->bounds;
   bounds.clear();
-  std::array<double, kNumComponents> c;
-  c[3] = 1.0;
+  auto& largest = scratch->bucket_max;
+  largest.assign(kBoundBuckets, -1.0);
   const uint64_t* bits = scratch->bits.data();
-  for (int32_t w = 0; w < words_; ++w) {
-    for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+  for (int32_t word = 0; word < words_; ++word) {
+    for (uint64_t b = bits[word]; b != 0; b &= b - 1) {
       const int bit = __builtin_ctzll(b);
-      const int32_t position = w * 64 + bit;
+      const int32_t position = word * 64 + bit;
       const int trig =
           CountAt(scratch->trigger_counts, trigger_planes, position);
-      const int mentor_interests = interests_of_[position];
       const int inter =
           CountAt(scratch->interest_counts, interest_planes, position);
-      c[0] = num_triggers ? static_cast<double>(trig) / num_triggers : 0.0;
-      const int uni = num_interests + mentor_interests - inter;
-      c[1] = uni ? static_cast<double>(inter) / uni : 0.0;
-      c[2] = scorer.stage_value(ce.stage, stage_of_[position]);
-      c[4] = first_modality && ((first_modality[w] >> bit) & 1) ? 1.0 : 0.5;
-      c[5] = !first_language_known ||
-                     (first_language && ((first_language[w] >> bit) & 1))
-                 ? 1.0
-                 : 0.5;
-      bounds.emplace_back(scorer.MenteeNumerator(c), position);
+      const int uni = num_interests + interests_of_[position] - inter;
+      const bool modality =
+          first_modality && ((first_modality[word] >> bit) & 1);
+      const bool language =
+          !first_language_known ||
+          (first_language && ((first_language[word] >> bit) & 1));
+      const double numerator = w[0] * internal::Fraction(trig, num_triggers) +
+                               w[1] * internal::Fraction(inter, uni) +
+                               stage_term[stage_of_[position]] + base +
+                               modality_term[modality] +
+                               language_term[language] + slack;
+      const int q =
+          std::min(kBoundBuckets - 1, static_cast<int>(numerator * scale));
+      largest[q] = std::max(largest[q], numerator);
+      bounds.emplace_back(q, position);
     }
   }
 }
@@ -349,31 +371,19 @@ void CandidateIndex::TopK(const Scorer& scorer, MemberIndex e, int k,
     }
     return a.second < b.second;
   };
-  // Counting sort of the candidates by bucket of bound numerator, keeping
-  // each bucket's largest numerator for an exact stopping test.
-  const double scale =
-      kBoundBuckets / scorer.MenteeNumerator({1, 1, 1, 1, 1, 1});
-  auto bucket_of = [scale](double numerator) {
-    return std::min(kBoundBuckets - 1, static_cast<int>(numerator * scale));
-  };
+  // Counting sort of the candidates by bucket of bound; each bucket's
+  // largest bound decides exactly whether any of it can still enter.
   auto& start = scratch->bucket_start;
-  auto& largest = scratch->bucket_max;
+  const auto& largest = scratch->bucket_max;
   start.assign(kBoundBuckets + 1, 0);
-  largest.assign(kBoundBuckets, 0.0);
-  for (const auto& [numerator, position] : bounds) {
-    const int q = bucket_of(numerator);
-    ++start[q + 1];
-    largest[q] = std::max(largest[q], numerator);
-  }
+  for (const auto& [q, position] : bounds) ++start[q + 1];
   for (int q = 0; q < kBoundBuckets; ++q) start[q + 1] += start[q];
   auto& sorted = scratch->sorted;
   sorted.resize(bounds.size());
   {
     auto& fill = scratch->bucket_fill;
     fill.assign(start.begin(), start.end() - 1);
-    for (const auto& [numerator, position] : bounds) {
-      sorted[fill[bucket_of(numerator)]++] = position;
-    }
+    for (const auto& [q, position] : bounds) sorted[fill[q]++] = position;
   }
   for (int q = kBoundBuckets - 1; q >= 0; --q) {
     if (start[q] == start[q + 1]) continue;

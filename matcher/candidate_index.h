@@ -71,7 +71,7 @@ class CandidateIndex {
     std::vector<uint64_t> bits;
     std::vector<uint64_t> any;
     std::vector<std::pair<Candidate, int32_t>> heap;  // with position
-    std::vector<std::pair<double, int32_t>> bounds;   // numerator, position
+    std::vector<std::pair<int32_t, int32_t>> bounds;  // bucket, position
     std::vector<uint64_t> trigger_counts;  // bit-sliced, per word 8 planes
     std::vector<uint64_t> interest_counts;
     std::vector<int32_t> bucket_start, bucket_fill, sorted;
@@ -127,8 +127,9 @@ class CandidateIndex {
   // Fills scratch->bits with the candidate positions of e; false when none
   // can exist.
   bool CandidateBits(MemberIndex e, Scratch* scratch) const;
-  // Fills scratch->bounds with (bound numerator, position) of every
-  // candidate in scratch->bits.
+  // Fills scratch->bounds with (bucket of bound, position) of every
+  // candidate in scratch->bits, and scratch->bucket_max with each bucket's
+  // largest bound numerator (-1 when empty).
   void Bounds(const Scorer& scorer, MemberIndex e, Scratch* scratch) const;
   const uint64_t* Bitmap(int32_t id) const {
     return bitmaps_.data() + static_cast<size_t>(id) * words_;

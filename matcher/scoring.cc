@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "matcher/internal/fraction.h"
 
 namespace peermatch::matcher {
 namespace {
@@ -43,26 +44,7 @@ std::vector<uint32_t> TagIds(const uint64_t (&bits)[kTagWords],
   return ids;
 }
 
-// k / n as a double, or 0 when n == 0; a table for the common sizes (SPEC
-// §2 allows 32 tags of each kind, so a union has at most 64), filled with
-// the very same division.
-constexpr int kFractionTable = 64;
-struct FractionTable {
-  constexpr FractionTable() : value{} {
-    for (int n = 0; n <= kFractionTable; ++n) {
-      for (int k = 0; k <= kFractionTable; ++k) {
-        value[n][k] = n == 0 ? 0.0 : static_cast<double>(k) / n;
-      }
-    }
-  }
-  double value[kFractionTable + 1][kFractionTable + 1];
-};
-constexpr FractionTable kFractions;
-
-inline double Fraction(int k, int n) {
-  if (n <= kFractionTable) return kFractions.value[n][k];
-  return static_cast<double>(k) / n;
-}
+using internal::Fraction;
 
 }  // namespace
 

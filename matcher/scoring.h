@@ -155,6 +155,10 @@ class Scorer {
       const std::array<double, kNumComponents>& components) const {
     return Numerator(mentee_, components);
   }
+  // The mentee view's weights in summation order.
+  const std::array<double, kNumComponents>& mentee_weights() const {
+    return mentee_.all;
+  }
 
   // Every failed constraint, both views with components, the overlap and the
   // shared tags, languages and modalities. Requires live indices.

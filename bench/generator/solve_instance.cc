@@ -11,7 +11,7 @@
 
 namespace peermatch::bench {
 
-std::string GenerateSolveInstanceJson(const SolveInstanceOptions& o) {
+SolveInstanceLists GenerateSolveInstance(const SolveInstanceOptions& o) {
   std::mt19937_64 rng(o.seed);
   auto unit = [&rng]() { return static_cast<double>(rng() >> 11) * 0x1p-53; };
   // Mentor popularity ~ 1 / (k + 1)^0.6: the favourites are oversubscribed.
@@ -22,10 +22,14 @@ std::string GenerateSolveInstanceJson(const SolveInstanceOptions& o) {
     cdf[k] = total;
   }
   const int length = std::min(o.list_length, o.mentors);
-  std::vector<std::vector<int>> mentee_lists(o.mentees);
-  std::vector<std::vector<int>> mentor_lists(o.mentors);
+  SolveInstanceLists lists;
+  lists.mentee_lists.resize(o.mentees);
+  lists.mentor_lists.resize(o.mentors);
+  lists.capacity.assign(o.mentors, o.capacity);
+  auto& mentee_lists = lists.mentee_lists;
+  auto& mentor_lists = lists.mentor_lists;
   for (int e = 0; e < o.mentees; ++e) {
-    std::vector<int>& list = mentee_lists[e];
+    std::vector<int32_t>& list = mentee_lists[e];
     while (static_cast<int>(list.size()) < length) {
       const int m = static_cast<int>(
           std::upper_bound(cdf.begin(), cdf.end() - 1, unit() * total) -
@@ -41,6 +45,13 @@ std::string GenerateSolveInstanceJson(const SolveInstanceOptions& o) {
       std::swap(list[i - 1], list[static_cast<size_t>(unit() * i)]);
     }
   }
+  return lists;
+}
+
+std::string GenerateSolveInstanceJson(const SolveInstanceOptions& o) {
+  const SolveInstanceLists lists = GenerateSolveInstance(o);
+  const auto& mentee_lists = lists.mentee_lists;
+  const auto& mentor_lists = lists.mentor_lists;
   std::string out = "{\"optimal\": \"mentee\",\n \"mentees\": [";
   for (int e = 0; e < o.mentees; ++e) {
     absl::StrAppendFormat(&out, "%s\n  {\"id\": \"e%05d\", \"ranking\": [",

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace peermatch::bench {
 
@@ -20,8 +21,18 @@ struct SolveInstanceOptions {
   int capacity = 20;     // every mentor's capacity
 };
 
-// Mentee ids "e00000".., mentor ids "m0000"..; each mentor ranks exactly the
-// mentees that ranked it, in a random order. Deterministic for the options.
+// The instance as rank lists of dense indices (mentee e is "e%05d", mentor
+// m is "m%04d"): each mentee ranks list_length distinct mentors drawn by
+// popularity; each mentor ranks exactly the mentees that ranked it, in a
+// random order. Deterministic for the options.
+struct SolveInstanceLists {
+  std::vector<std::vector<int32_t>> mentee_lists;
+  std::vector<std::vector<int32_t>> mentor_lists;
+  std::vector<int32_t> capacity;
+};
+SolveInstanceLists GenerateSolveInstance(const SolveInstanceOptions& options);
+
+// The same instance as `peermatch solve` JSON.
 std::string GenerateSolveInstanceJson(const SolveInstanceOptions& options);
 
 }  // namespace peermatch::bench
