@@ -42,9 +42,6 @@ std::string Member(absl::string_view pool, absl::string_view id) {
   return PoolKey(pool, "m", id);
 }
 std::string MemberIds(absl::string_view pool) { return PoolKey(pool, "ids"); }
-std::string Blocked(absl::string_view pool, absl::string_view id) {
-  return PoolKey(pool, "blk", id);
-}
 std::string BlockedBy(absl::string_view pool, absl::string_view id) {
   return PoolKey(pool, "rblk", id);
 }

@@ -38,12 +38,11 @@ bool IsValidMemberId(absl::string_view id);
 // "pm:{<pool>}:" — the prefix of every key of the pool (for SCAN MATCH).
 std::string PoolPrefix(absl::string_view pool);
 
-// HASH: p (opaque payload), v (version), t (update time, Unix ms).
+// HASH: p (opaque payload), v (version), t (update time, Unix ms), bl (the
+// ids this member blocks, sorted, joined by ',').
 std::string Member(absl::string_view pool, absl::string_view id);
 // ZSET of member ids, all with score 0, so ZRANGE BYLEX pages in id order.
 std::string MemberIds(absl::string_view pool);
-// SET of the ids that member `id` blocks.
-std::string Blocked(absl::string_view pool, absl::string_view id);
 // SET of the ids of members that block `id` (reverse index, for erasure).
 std::string BlockedBy(absl::string_view pool, absl::string_view id);
 // STREAM of change events (ids, versions and ops only; no profile content).

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "service/common/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
@@ -25,23 +26,28 @@ namespace {
 // cap only bounds the pathological case of a huge, constantly churning set.
 constexpr int kMaxHandshakes = 64;
 
+// The member hash stores the blocked list as field `bl`: the ids, sorted and
+// joined by ',' (member ids cannot contain ','). One HMGET therefore reads a
+// whole member atomically, without a script; the reverse index rblk:<id> is
+// a SET because erasure needs its membership operations server-side.
+
 // Upsert. All checks come before the first write, so an error reply or a
-// handshake reply means nothing was written. The hash's `b` field is the
-// size of blk:<id>, so the common case (no block list) costs no set reads.
-//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] blk:<id>  KEYS[4] feed
-//   KEYS[4+i] rblk:<ARGV[6+i]> for every declared id (i >= 1)
+// handshake reply means nothing was written.
+//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] feed
+//   KEYS[3+i] rblk:<ARGV[6+i]> for every declared id (i >= 1)
 //   ARGV[1] id  ARGV[2] payload  ARGV[3] expected version ('' = any)
 //   ARGV[4] now (Unix ms)  ARGV[5] feed MAXLEN  ARGV[6] n
-//   ARGV[7 .. 6+n] the new blocked ids  ARGV[7+n ..] further declared ids
-// Returns {1, version, created} or, when the stored blocked set names an id
-// whose rblk key was not declared, {0, {stored blocked ids}}.
+//   ARGV[7 .. 6+n] the new blocked ids, sorted  ARGV[7+n ..] further
+//   declared ids
+// Returns {1, version, created} or, when the stored list names an id whose
+// rblk key was not declared, {0, {stored blocked ids}}.
 const Script& UpsertScript() {
   static const Script* const kScript = new Script(R"lua(
-if #KEYS ~= #ARGV - 2 then
+if #KEYS ~= #ARGV - 3 then
   return redis.error_reply('ERR upsert: KEYS and ARGV disagree')
 end
 local id = ARGV[1]
-local h = redis.call('HMGET', KEYS[1], 'v', 'b')
+local h = redis.call('HMGET', KEYS[1], 'v', 'bl')
 local v = 0
 if h[1] then v = tonumber(h[1]) end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
@@ -50,29 +56,29 @@ if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
 end
 local n = tonumber(ARGV[6])
 local rblk = {}
-for i = 7, #ARGV do rblk[ARGV[i]] = KEYS[i - 2] end
--- 'b' is the size of blk:<id>; the set is read only when it may be non-empty.
+for i = 7, #ARGV do rblk[ARGV[i]] = KEYS[i - 3] end
 local old = {}
-if h[1] and h[2] ~= '0' then old = redis.call('SMEMBERS', KEYS[3]) end
+if h[2] then
+  for x in string.gmatch(h[2], '[^,]+') do old[#old + 1] = x end
+end
 for _, x in ipairs(old) do
   if not rblk[x] then return {0, old} end
 end
-if #old > 0 then
-  local keep = {}
-  for i = 7, 6 + n do keep[ARGV[i]] = true end
-  for _, x in ipairs(old) do
-    if not keep[x] then redis.call('SREM', rblk[x], id) end
-  end
-  redis.call('DEL', KEYS[3])
+local had = {}
+for _, x in ipairs(old) do had[x] = true end
+local keep = {}
+for i = 7, 6 + n do
+  keep[ARGV[i]] = true
+  if not had[ARGV[i]] then redis.call('SADD', KEYS[i - 3], id) end
 end
-if n > 0 then
-  redis.call('SADD', KEYS[3], unpack(ARGV, 7, 6 + n))
-  for i = 7, 6 + n do redis.call('SADD', KEYS[i - 2], id) end
+for _, x in ipairs(old) do
+  if not keep[x] then redis.call('SREM', rblk[x], id) end
 end
 v = v + 1
-redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4], 'b', n)
+redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4], 'bl',
+           table.concat(ARGV, ',', 7, 6 + n))
 if not h[1] then redis.call('ZADD', KEYS[2], 0, id) end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
            'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
 if h[1] then return {1, v, 0} end
 return {1, v, 1}
@@ -81,38 +87,40 @@ return {1, v, 1}
 }
 
 // Delete with erasure.
-//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] blk:<id>  KEYS[4] rblk:<id>
-//   KEYS[5] feed  KEYS[6] audit
-//   KEYS[5+2j] blk:<x_j>, KEYS[6+2j] m:<x_j> for declared blockers j=1..nx
-//   KEYS[6+2nx+k] rblk:<y_k> for declared blocked ids k >= 1
+//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] rblk:<id>  KEYS[4] feed
+//   KEYS[5] audit  KEYS[5+j] m:<x_j> for declared blockers j=1..nx
+//   KEYS[5+nx+k] rblk:<y_k> for declared blocked ids k >= 1
 //   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] now (Unix ms)
 //   ARGV[4] feed MAXLEN  ARGV[5] audit MAXLEN  ARGV[6] actor ('' = no audit)
 //   ARGV[7] nx  ARGV[7+j] x_j  ARGV[7+nx+k] y_k
-// Returns {1, deleted version, erased entries} or, when the stored sets name
-// an undeclared member, {0, {blockers}, {blocked}}.
+// Returns {1, deleted version, erased entries} or, when the stored lists
+// name an undeclared member, {0, {blockers}, {blocked}}.
 const Script& DeleteScript() {
   static const Script* const kScript = new Script(R"lua(
 local nx = tonumber(ARGV[7])
-if #KEYS ~= 6 + 2 * nx + (#ARGV - 7 - nx) then
+if #KEYS ~= 5 + nx + (#ARGV - 7 - nx) then
   return redis.error_reply('ERR delete: KEYS and ARGV disagree')
 end
 local id = ARGV[1]
-local stored = redis.call('HGET', KEYS[1], 'v')
-if not stored then
+local h = redis.call('HMGET', KEYS[1], 'v', 'bl')
+if not h[1] then
   return redis.error_reply('PM_NOT_FOUND member not found')
 end
-if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= tonumber(stored) then
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= tonumber(h[1]) then
   return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
-                           ARGV[2] .. ', stored ' .. stored)
+                           ARGV[2] .. ', stored ' .. h[1])
 end
-local blocker_at = {}
-for j = 1, nx do blocker_at[ARGV[7 + j]] = j end
+local member_key = {}
+for j = 1, nx do member_key[ARGV[7 + j]] = KEYS[5 + j] end
 local rblk = {}
-for k = 1, #ARGV - 7 - nx do rblk[ARGV[7 + nx + k]] = KEYS[6 + 2 * nx + k] end
-local blockers = redis.call('SMEMBERS', KEYS[4])
-local blocked = redis.call('SMEMBERS', KEYS[3])
+for k = 1, #ARGV - 7 - nx do rblk[ARGV[7 + nx + k]] = KEYS[5 + nx + k] end
+local blockers = redis.call('SMEMBERS', KEYS[3])
+local blocked = {}
+if h[2] then
+  for y in string.gmatch(h[2], '[^,]+') do blocked[#blocked + 1] = y end
+end
 for _, x in ipairs(blockers) do
-  if x ~= id and not blocker_at[x] then return {0, blockers, blocked} end
+  if x ~= id and not member_key[x] then return {0, blockers, blocked} end
 end
 for _, y in ipairs(blocked) do
   if y ~= id and not rblk[y] then return {0, blockers, blocked} end
@@ -120,50 +128,32 @@ end
 local now = ARGV[3]
 local erased = 0
 for _, x in ipairs(blockers) do
-  if x ~= id then
-    local j = blocker_at[x]
-    erased = erased + redis.call('SREM', KEYS[5 + 2 * j], id)
-    if redis.call('EXISTS', KEYS[6 + 2 * j]) == 1 then
-      local xv = redis.call('HINCRBY', KEYS[6 + 2 * j], 'v', 1)
-      redis.call('HSET', KEYS[6 + 2 * j], 't', now, 'b',
-                 redis.call('SCARD', KEYS[5 + 2 * j]))
-      redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*',
-                 'kind', 'member', 'op', 'upsert', 'id', x, 'v', xv)
+  local xl = nil
+  if x ~= id then xl = redis.call('HGET', member_key[x], 'bl') end
+  if xl then
+    local rest = {}
+    for y in string.gmatch(xl, '[^,]+') do
+      if y ~= id then rest[#rest + 1] = y end
     end
+    erased = erased + 1
+    local xv = redis.call('HINCRBY', member_key[x], 'v', 1)
+    redis.call('HSET', member_key[x], 't', now, 'bl', table.concat(rest, ','))
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
+               'kind', 'member', 'op', 'upsert', 'id', x, 'v', xv)
   end
 end
 for _, y in ipairs(blocked) do
   if y ~= id then redis.call('SREM', rblk[y], id) end
 end
-redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('ZREM', KEYS[2], id)
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*',
-           'kind', 'member', 'op', 'delete', 'id', id, 'v', stored)
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
+           'kind', 'member', 'op', 'delete', 'id', id, 'v', h[1])
 if ARGV[6] ~= '' then
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*',
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*',
              'action', 'member.delete', 'actor', ARGV[6], 'id', id, 't', now)
 end
-return {1, tonumber(stored), erased}
-)lua");
-  return *kScript;
-}
-
-// Consistent reads: KEYS are pairs (m:<id>, blk:<id>); returns, per pair,
-// {payload, version, time, {blocked}} or 0 when the member does not exist.
-const Script& ReadScript() {
-  static const Script* const kScript = new Script(R"lua(
-local out = {}
-for i = 1, #KEYS, 2 do
-  local h = redis.call('HMGET', KEYS[i], 'p', 'v', 't', 'b')
-  if h[2] then
-    local blocked = {}
-    if h[4] ~= '0' then blocked = redis.call('SMEMBERS', KEYS[i + 1]) end
-    out[#out + 1] = {h[1] or '', h[2], h[3] or '0', blocked}
-  else
-    out[#out + 1] = 0
-  end
-end
-return out
+return {1, tonumber(h[1]), erased}
 )lua");
   return *kScript;
 }
@@ -235,11 +225,10 @@ Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
                    int64_t now_ms, int64_t feed_max_len) {
   const MemberWrite& w = *p.write;
   const int n = static_cast<int>(p.blocked.size());
-  Command c = UpsertScript().Begin(4 + n + static_cast<int>(p.declared.size()));
-  c.Reserve(3 + 2 * (4 + n + p.declared.size()) + 6);
+  Command c = UpsertScript().Begin(3 + n + static_cast<int>(p.declared.size()));
+  c.Reserve(3 + 2 * (3 + n + p.declared.size()) + 6);
   c.Add(keys::Member(pool, w.id))
       .Add(keys::MemberIds(pool))
-      .Add(keys::Blocked(pool, w.id))
       .Add(keys::Feed(pool));
   for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
   for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
@@ -284,60 +273,46 @@ absl::StatusOr<std::optional<UpsertResult>> ParseUpsert(const ReplyView& r,
   return std::optional<UpsertResult>();
 }
 
-absl::StatusOr<MemberRecord> ParseRecord(absl::string_view id,
-                                         const ReplyView& r) {
+// The member from `HMGET m:<id> p v t bl`, or nullopt when it does not
+// exist.
+absl::StatusOr<std::optional<MemberRecord>> ParseRecord(absl::string_view id,
+                                                        const ReplyView& r) {
+  if (r.is_error()) return ErrorReplyToStatus(r.str());
   if (!r.is_array() || r.size() != 4) {
     return absl::InternalError("read: unexpected reply " + r.Describe());
   }
+  if (r[1].is_nil()) return std::optional<MemberRecord>();
   MemberRecord m;
   m.id = std::string(id);
   m.payload = std::string(r[0].str());
   ASSIGN_OR_RETURN(m.version, r[1].ToInt64());
   ASSIGN_OR_RETURN(int64_t ms, r[2].ToInt64());
   m.update_time = absl::FromUnixMillis(ms);
-  ASSIGN_OR_RETURN(m.blocked, r[3].ToStrings());
+  m.blocked = absl::StrSplit(r[3].str(), ',', absl::SkipEmpty());
   std::sort(m.blocked.begin(), m.blocked.end());
-  return m;
+  return std::optional<MemberRecord>(std::move(m));
 }
 
-Command ReadCall(absl::string_view pool, absl::Span<const std::string> ids) {
-  Command c = ReadScript().Begin(static_cast<int>(2 * ids.size()));
-  c.Reserve(3 + 2 * ids.size());
-  for (const std::string& id : ids) {
-    c.Add(keys::Member(pool, id)).Add(keys::Blocked(pool, id));
-  }
-  return c;
-}
-
-// The records of `ids` that exist, in the order of `ids`, read with
-// pipelined read-script calls of `per_call` members each.
+// The records of `ids` that exist, in the order of `ids`: one pipeline of
+// HMGETs (each atomic, so no half-written member is ever seen).
 absl::StatusOr<std::vector<MemberRecord>> ReadMany(
     RedisClient& client, absl::string_view pool,
-    absl::Span<const std::string> ids, int per_call, absl::Time deadline) {
+    absl::Span<const std::string> ids, absl::Time deadline) {
   std::vector<MemberRecord> out;
   if (ids.empty()) return out;
-  per_call = std::max(1, per_call);
-  std::vector<Command> calls;
-  for (size_t i = 0; i < ids.size(); i += per_call) {
-    calls.push_back(ReadCall(pool, ids.subspan(i, per_call)));
+  std::vector<Command> reads;
+  reads.reserve(ids.size());
+  for (const std::string& id : ids) {
+    reads.push_back(
+        Command({"HMGET", keys::Member(pool, id), "p", "v", "t", "bl"}));
   }
-  ASSIGN_OR_RETURN(
-      std::vector<Reply> replies,
-      ReadScript().RunPipeline(client, keys::MemberIds(pool), calls, deadline));
+  ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                   client.Pipeline(keys::MemberIds(pool), reads, deadline));
   out.reserve(ids.size());
-  for (size_t c = 0; c < replies.size(); ++c) {
-    const Reply& r = replies[c];
-    if (r.is_error()) return ErrorReplyToStatus(r.str());
-    const size_t first = c * per_call;
-    const size_t n = std::min<size_t>(per_call, ids.size() - first);
-    if (!r.is_array() || r.size() != n) {
-      return absl::InternalError("read: unexpected reply " + r.Describe());
-    }
-    for (size_t k = 0; k < n; ++k) {
-      if (r[k].is_integer()) continue;  // deleted meanwhile
-      ASSIGN_OR_RETURN(MemberRecord m, ParseRecord(ids[first + k], r[k]));
-      out.push_back(std::move(m));
-    }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSIGN_OR_RETURN(std::optional<MemberRecord> m,
+                     ParseRecord(ids[i], replies[i]));
+    if (m.has_value()) out.push_back(*std::move(m));  // else deleted meanwhile
   }
   return out;
 }
@@ -461,7 +436,7 @@ absl::StatusOr<MemberRecord> MemberRepository::Get(absl::string_view pool,
   RETURN_IF_ERROR(CheckMemberId(id, "id"));
   const std::string ids[] = {std::string(id)};
   ASSIGN_OR_RETURN(std::vector<MemberRecord> found,
-                   ReadMany(*client_, pool, ids, 1, deadline));
+                   ReadMany(*client_, pool, ids, deadline));
   if (found.empty()) return absl::NotFoundError("member not found");
   return std::move(found[0]);
 }
@@ -481,8 +456,7 @@ absl::StatusOr<MemberPage> MemberRepository::List(absl::string_view pool,
   MemberPage page;
   page.total_count = scanned.second;
   const std::vector<std::string>& ids = scanned.first;
-  ASSIGN_OR_RETURN(page.members,
-                   ReadMany(*client_, pool, ids, page_size, deadline));
+  ASSIGN_OR_RETURN(page.members, ReadMany(*client_, pool, ids, deadline));
   if (ids.size() == static_cast<size_t>(page_size)) {
     page.next_after_id = ids.back();
   }
@@ -502,17 +476,13 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
   std::vector<std::string> blocked;   // declared: members `id` blocks
   for (int attempt = 0; attempt <= kMaxHandshakes; ++attempt) {
     const int nx = static_cast<int>(blockers.size());
-    Command c =
-        DeleteScript().Begin(6 + 2 * nx + static_cast<int>(blocked.size()));
+    Command c = DeleteScript().Begin(5 + nx + static_cast<int>(blocked.size()));
     c.Add(keys::Member(pool, id))
         .Add(keys::MemberIds(pool))
-        .Add(keys::Blocked(pool, id))
         .Add(keys::BlockedBy(pool, id))
         .Add(keys::Feed(pool))
         .Add(keys::Audit(pool));
-    for (const std::string& x : blockers) {
-      c.Add(keys::Blocked(pool, x)).Add(keys::Member(pool, x));
-    }
+    for (const std::string& x : blockers) c.Add(keys::Member(pool, x));
     for (const std::string& y : blocked) c.Add(keys::BlockedBy(pool, y));
     c.Add(id);
     if (options.expected_version.has_value()) {
@@ -568,8 +538,7 @@ absl::StatusOr<PoolLoad> MemberRepository::LoadAll(absl::string_view pool,
     const std::vector<std::string>& ids = scanned.first;
     if (load.members.empty()) load.members.reserve(scanned.second);
     ASSIGN_OR_RETURN(std::vector<MemberRecord> records,
-                     ReadMany(*client_, pool, ids,
-                              options_.load_members_per_call, deadline));
+                     ReadMany(*client_, pool, ids, deadline));
     for (MemberRecord& m : records) load.members.push_back(std::move(m));
     if (ids.size() < static_cast<size_t>(per_round)) break;
     after = ids.back();

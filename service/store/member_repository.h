@@ -16,17 +16,18 @@
 // them server-side. Key layout and scripts: docs/key-schema.md.
 //
 // Guarantees:
-//   - Every write is one Lua script: the member hash, the id index, the
-//     blocked set and its reverse index, and the change-feed event change
-//     together or not at all; a reader (Get/List/LoadAll read script) never
-//     sees half of a write.
+//   - Every write is one Lua script: the member hash (payload, version, time
+//     and blocked list), the id index, the reverse block index, and the
+//     change-feed event change together or not at all. Reads are single
+//     HMGETs of that hash, so a reader never sees half of a write.
 //   - Optimistic concurrency: `expected_version` absent = unconditional; 0 =
 //     the member must not exist; N = the stored version must be N. A mismatch
 //     is ABORTED and writes nothing. Every successful write increments the
 //     version by one (a re-created member starts again at 1).
-//   - Delete erases every trace (SPEC §9): the hash, the index entry, the
-//     member's blocked set, its reverse-index set, and every other member's
-//     block entry about it (those members get a version bump and an event).
+//   - Delete erases every trace (SPEC §9): the hash (with its blocked list),
+//     the index entry, its reverse-index set, its entries in the reverse
+//     index of the members it blocked, and every other member's block entry
+//     about it (those members get a version bump and an event).
 //   - Feed events hold ids, versions and ops only.
 //   - All keys touched by a script are in KEYS[] and share the `{pool}` tag,
 //     so every call is legal on Redis Cluster and goes to one node.
@@ -165,8 +166,8 @@ class MemberRepository {
                                       absl::Time deadline);
 
   // The whole pool, for snapshot cold loads: the feed position first, then
-  // ids in rounds of ZRANGE BYLEX and the records in pipelined read-script
-  // calls.
+  // rounds of ZRANGE BYLEX (load_ids_per_round ids) each followed by one
+  // pipeline of HMGETs.
   absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool, absl::Time deadline);
 
   PoolRegistry& registry() { return registry_; }

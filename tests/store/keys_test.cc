@@ -21,7 +21,6 @@ MemberKinds() {
       std::string,
       std::function<std::string(absl::string_view, absl::string_view)>>>{
       {"Member", keys::Member},
-      {"Blocked", keys::Blocked},
       {"BlockedBy", keys::BlockedBy},
   };
   return *kinds;
@@ -49,8 +48,7 @@ constexpr absl::string_view kMemberAlphabet =
 TEST(KeysTest, ExactFormats) {
   EXPECT_EQ(keys::Member("p-1", "alice"), "pm:{p-1}:m:alice");
   EXPECT_EQ(keys::MemberIds("p-1"), "pm:{p-1}:ids");
-  EXPECT_EQ(keys::Blocked("p-1", "a:b"), "pm:{p-1}:blk:a:b");
-  EXPECT_EQ(keys::BlockedBy("p-1", "a@b"), "pm:{p-1}:rblk:a@b");
+  EXPECT_EQ(keys::BlockedBy("p-1", "a:b"), "pm:{p-1}:rblk:a:b");
   EXPECT_EQ(keys::Feed("p-1"), "pm:{p-1}:feed");
   EXPECT_EQ(keys::Settings("p-1"), "pm:{p-1}:settings");
   EXPECT_EQ(keys::Audit("p-1"), "pm:{p-1}:audit");
@@ -93,9 +91,9 @@ TEST(KeysTest, DistinctKindsAndIdsGiveDistinctKeys) {
   std::set<std::string> seen;
   std::set<std::pair<std::string, std::string>> inputs;
   // Ids that look like other kinds' names are the interesting ones.
-  std::vector<std::string> ids = {"m",     "ids",   "blk", "rblk", "feed",
-                                  "m:x",   "blk:x", "x:m", "a",    "settings",
-                                  "audit", "rblk:", ":",   "::"};
+  std::vector<std::string> ids = {"m",     "ids",    "blk", "rblk", "feed",
+                                  "m:x",   "rblk:x", "x:m", "a",    "settings",
+                                  "audit", "rblk:",  ":",   "::"};
   for (int i = 0; i < 500; ++i) ids.push_back(RandomId(rng, "mbkrls:idx", 8));
   for (const std::string& pool : {std::string("p"), std::string("p-2")}) {
     for (const std::string& k : PoolKeys(pool)) {
