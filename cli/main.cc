@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/members_cmd.h"
+#include "cli/plan_cmd.h"
 #include "cli/rpc.h"
 
 namespace peermatch::cli {
@@ -29,6 +30,10 @@ const Command kCommands[] = {
     {"members",
      "members get|list|upsert|delete|import --pool POOL ...   member sync",
      RunMembers},
+    {"plan",
+     "plan --members FILE.jsonl [--settings FILE.json] [--reference-time "
+     "RFC3339]   offline what-if",
+     RunPlan},
 };
 
 int RunHelp(const GlobalOptions&, const std::vector<std::string>&) {
