@@ -32,32 +32,35 @@ struct Env {
   std::unique_ptr<RedisClient> client;
 };
 
-Env& GetEnv() {
-  static Env* env = [] {
-    auto* e = new Env();
-    std::string url;
-    if (const char* u = std::getenv("PEERMATCH_BENCH_REDIS"); u && *u) {
-      url = u;
-    } else {
-      absl::StatusOr<std::unique_ptr<testing::RedisServer>> s =
-          testing::RedisServer::Start();
-      if (!s.ok()) {
-        fprintf(stderr, "cannot start redis-server: %s\n",
-                s.status().ToString().c_str());
-        std::abort();
-      }
-      e->server = *std::move(s);
-      url = e->server->url();
+Env MakeEnv() {
+  Env e;
+  std::string url;
+  if (const char* u = std::getenv("PEERMATCH_BENCH_REDIS"); u && *u) {
+    url = u;
+  } else {
+    absl::StatusOr<std::unique_ptr<testing::RedisServer>> s =
+        testing::RedisServer::Start();
+    if (!s.ok()) {
+      fprintf(stderr, "cannot start redis-server: %s\n",
+              s.status().ToString().c_str());
+      std::abort();
     }
-    RedisClientOptions options;
-    options.command_timeout = absl::Seconds(10);
-    absl::StatusOr<std::unique_ptr<RedisClient>> c =
-        NewRedisClient(url, options);
-    if (!c.ok()) std::abort();
-    e->client = *std::move(c);
-    return e;
-  }();
-  return *env;
+    e.server = *std::move(s);
+    url = e.server->url();
+  }
+  RedisClientOptions options;
+  options.command_timeout = absl::Seconds(10);
+  absl::StatusOr<std::unique_ptr<RedisClient>> c = NewRedisClient(url, options);
+  if (!c.ok()) std::abort();
+  e.client = *std::move(c);
+  return e;
+}
+
+// A static with a destructor, so the server we started is stopped and its
+// directory removed at exit.
+Env& GetEnv() {
+  static Env env = MakeEnv();
+  return env;
 }
 
 absl::Time Deadline() { return absl::Now() + absl::Seconds(60); }

@@ -116,7 +116,6 @@ struct MemberRepositoryOptions {
   int64_t audit_max_len = 10000;  // XADD MAXLEN ~ for the audit stream
   size_t max_payload_bytes = 64 * 1024;
   int load_ids_per_round = 10000;   // LoadAll: ids per ZRANGE
-  int load_members_per_call = 250;  // LoadAll: members per read-script call
   // Update times come from here, never from a clock inside Lua.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
