@@ -16,6 +16,7 @@
 #include "cli/members_cmd.h"
 #include "cli/plan_cmd.h"
 #include "cli/rpc.h"
+#include "cli/solve_cmd.h"
 
 namespace peermatch::cli {
 namespace {
@@ -34,6 +35,8 @@ const Command kCommands[] = {
      "plan --members FILE.jsonl [--settings FILE.json] [--reference-time "
      "RFC3339]   offline what-if",
      RunPlan},
+    {"solve", "solve [FILE]               stable matching of rank lists",
+     RunSolve},
 };
 
 int RunHelp(const GlobalOptions&, const std::vector<std::string>&) {

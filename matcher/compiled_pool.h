@@ -161,6 +161,10 @@ class CompiledPool {
       absl::Span<const ExcludedPair> exclusions, const ReferenceWeek& week,
       TimeZoneCache* zones);
 
+  // Copyable, e.g. to SetWeek a copy for a request with another reference
+  // time while the original keeps serving.
+  CompiledPool(const CompiledPool&) = default;
+  CompiledPool& operator=(const CompiledPool&) = default;
   CompiledPool(CompiledPool&&) = default;
   CompiledPool& operator=(CompiledPool&&) = default;
 

@@ -292,8 +292,12 @@ TEST(CompiledPoolTest, SetWeekRecomputesSlots) {
       CompiledPool::Compile(members, {}, Week(2026, 3, 23), &zones));
   EXPECT_TRUE(pool.core(0).slots.Test(68));
   EXPECT_FALSE(pool.core(0).slots.Test(64));
-  // Week of 2026-03-30: CEST, Monday 16:00 UTC = slot 64.
+  // Week of 2026-03-30: CEST, Monday 16:00 UTC = slot 64, on a copy; the
+  // original keeps its week.
+  CompiledPool original = pool;
   ASSERT_THAT(pool.SetWeek(Week(2026, 3, 30), &zones), IsOk());
+  EXPECT_TRUE(original.core(0).slots.Test(68));
+  EXPECT_EQ(original.week().monday, absl::CivilDay(2026, 3, 23));
   EXPECT_TRUE(pool.core(0).slots.Test(64));
   EXPECT_FALSE(pool.core(0).slots.Test(76));
   EXPECT_EQ(pool.core(0).slots.Count(), 12);
