@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "matcher/internal/fraction.h"
@@ -109,8 +110,8 @@ Scorer::View Scorer::MakeView(const ScoreWeights& w) {
   return v;
 }
 
-double Scorer::Numerator(const View& v,
-                         const std::array<double, kNumComponents>& c) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double Scorer::Numerator(
+    const View& v, const std::array<double, kNumComponents>& c) {
   // All six terms in order. A zero weight adds 0 * c = +0.0 (c is finite and
   // >= 0), which leaves num bit for bit unchanged, so this is exactly the
   // SPEC's "skipping zero weights", without a data-dependent loop.
@@ -124,7 +125,8 @@ double Scorer::Numerator(const View& v,
   return num;
 }
 
-int32_t Scorer::Micros(const View& v, double numerator) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int32_t Scorer::Micros(const View& v,
+                                                           double numerator) {
   // floor(x) for x = num / den * 1e6 + 0.5 >= 0.5 (num >= 0, den > 0) is
   // exactly the truncating conversion, which needs no libm call.
   return static_cast<int32_t>(numerator / v.den * 1e6 + 0.5);
@@ -199,9 +201,9 @@ inline uint8_t SharedModalities(const MemberCore& ce, const MemberCore& cm) {
 
 }  // namespace
 
-void Scorer::OtherComponents(MemberIndex e, const MemberCore& ce, MemberIndex m,
-                             const MemberCore& cm, uint8_t shared_modalities,
-                             std::array<double, kNumComponents>& c) const {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Scorer::OtherComponents(
+    MemberIndex e, const MemberCore& ce, MemberIndex m, const MemberCore& cm,
+    uint8_t shared_modalities, std::array<double, kNumComponents>& c) const {
   int trig = 0, inter = 0;
   for (int w = 0; w < kTagWords; ++w) {
     trig += __builtin_popcountll(ce.triggers[w] & cm.triggers[w]);
