@@ -141,11 +141,6 @@ int32_t ScoreMicros(const std::array<double, kNumComponents>& components,
   return Scorer::Finish(Scorer::MakeView(weights), components);
 }
 
-int32_t Scorer::MenteeScoreBound(
-    const std::array<double, kNumComponents>& components) const {
-  return Finish(mentee_, components);
-}
-
 absl::StatusOr<Scorer> Scorer::Create(const CompiledPool& pool,
                                       const PoolSettings& settings) {
   if (absl::Status st = ValidateScoringSettings(settings); !st.ok()) return st;
@@ -254,14 +249,6 @@ bool Scorer::ScoreCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
   out->mentee_micros = Finish(mentee_, c);
   out->mentor_micros = Finish(mentor_, c);
   return true;
-}
-
-double Scorer::MenteeBoundNumerator(MemberIndex e, const MemberCore& ce,
-                                    MemberIndex m, const MemberCore& cm) const {
-  std::array<double, kNumComponents> c;
-  OtherComponents(e, ce, m, cm, SharedModalities(ce, cm), c);
-  c[3] = 1.0;
-  return Numerator(mentee_, c);
 }
 
 ViewScore Scorer::MakeViewScore(

@@ -136,25 +136,9 @@ class Scorer {
   bool ScoreCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
                   const MemberCore& cm, PairScores* out) const;
 
-  // An upper bound of the mentee-view score of (e, m) that skips the hard
-  // constraints and the availability overlap: every other component is
-  // exact and availability is taken as 1. Cheaper than ScoreCores; used to
-  // skip candidates that cannot enter a top-k.
-  int32_t MenteeBoundCores(MemberIndex e, const MemberCore& ce, MemberIndex m,
-                           const MemberCore& cm) const {
-    return MenteeMicros(MenteeBoundNumerator(e, ce, m, cm));
-  }
-  // The bound's numerator (sum of w * c in the pinned order). MenteeMicros
-  // is monotone in it, so candidates can be ordered by numerators and only
-  // the ones that matter converted.
-  double MenteeBoundNumerator(MemberIndex e, const MemberCore& ce,
-                              MemberIndex m, const MemberCore& cm) const;
+  // The mentee-view score of a numerator (a sum of weight * component in
+  // the pinned order); monotone, so bounds of numerators bound scores.
   int32_t MenteeMicros(double numerator) const;
-  // The mentee view's numerator of explicit component values (pinned order).
-  double MenteeNumerator(
-      const std::array<double, kNumComponents>& components) const {
-    return Numerator(mentee_, components);
-  }
   // The mentee view's weights in summation order.
   const std::array<double, kNumComponents>& mentee_weights() const {
     return mentee_.all;
@@ -177,18 +161,9 @@ class Scorer {
   const PoolSettings& settings() const { return settings_; }
   int32_t min_score_micros() const { return min_score_micros_; }
 
-  // Upper bound of the mentee-view score given upper bounds of each
-  // component (used for candidate pruning). Monotone: larger components never
-  // give a smaller result, so a bound built from component bounds is a bound
-  // of the score.
-  int32_t MenteeScoreBound(
-      const std::array<double, kNumComponents>& components) const;
-  // Component value tables, exposed for bounds.
+  // The stage component of a pair, exposed for bounds.
   double stage_value(int mentee_stage, int mentor_stage) const {
     return stage_table_[mentor_stage - mentee_stage + 4];
-  }
-  double availability_value(int shared_slots) const {
-    return availability_table_[shared_slots];
   }
 
  private:
