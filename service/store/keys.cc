@@ -51,6 +51,10 @@ std::string Settings(absl::string_view pool) {
 }
 std::string Audit(absl::string_view pool) { return PoolKey(pool, "audit"); }
 
+std::string JobLease(absl::string_view pool) { return PoolKey(pool, "lease"); }
+
+std::string JobFence(absl::string_view pool) { return PoolKey(pool, "fence"); }
+
 std::string Pools() { return "pm:pools"; }
 
 }  // namespace peermatch::store::keys

@@ -52,6 +52,15 @@ std::string Settings(absl::string_view pool);
 // STREAM of coordinator/admin actions (actor, action, ids, time).
 std::string Audit(absl::string_view pool);
 
+// HASH: the pool's batch-job lease (SPEC §7): token (fencing token from
+// JobFence), owner (replica id), job (job id), exp (expiry, Unix ms by Redis
+// TIME). A fenced write passes its token; the script refuses with
+// `PM_ABORTED stale lease` unless the stored token equals it and exp is in
+// the future.
+std::string JobLease(absl::string_view pool);
+// STRING: the counter (INCR) that issues fencing tokens; never reset.
+std::string JobFence(absl::string_view pool);
+
 // SET of all pool ids. Global: not in any pool's slot, so it is written with
 // its own (idempotent) SADD, never inside a pool's script.
 std::string Pools();

@@ -27,8 +27,8 @@ MemberKinds() {
 }
 
 std::vector<std::string> PoolKeys(absl::string_view pool) {
-  return {keys::MemberIds(pool), keys::Feed(pool), keys::Settings(pool),
-          keys::Audit(pool)};
+  return {keys::MemberIds(pool), keys::Feed(pool),     keys::Settings(pool),
+          keys::Audit(pool),     keys::JobLease(pool), keys::JobFence(pool)};
 }
 
 std::string RandomId(std::mt19937& rng, absl::string_view alphabet,
@@ -52,6 +52,8 @@ TEST(KeysTest, ExactFormats) {
   EXPECT_EQ(keys::Feed("p-1"), "pm:{p-1}:feed");
   EXPECT_EQ(keys::Settings("p-1"), "pm:{p-1}:settings");
   EXPECT_EQ(keys::Audit("p-1"), "pm:{p-1}:audit");
+  EXPECT_EQ(keys::JobLease("p-1"), "pm:{p-1}:lease");
+  EXPECT_EQ(keys::JobFence("p-1"), "pm:{p-1}:fence");
   EXPECT_EQ(keys::PoolPrefix("p-1"), "pm:{p-1}:");
   EXPECT_EQ(keys::Pools(), "pm:pools");
 }
