@@ -27,11 +27,16 @@ struct PoolSnapshots::Entry {
   bool has_settings = false;
   matcher::TimeZoneCache zones;
   absl::flat_hash_map<std::string, int64_t> versions;
-  absl::flat_hash_map<std::string, int> loads;    // mentor id -> live matches
-  absl::flat_hash_set<std::string> live_mentees;  // with a live match
+  absl::flat_hash_map<std::string, int> loads;  // mentor id -> live matches
+  absl::flat_hash_map<std::string, int> active_loads;   // mentor -> ACTIVE
+  absl::flat_hash_map<std::string, bool> live_mentees;  // mentee -> ACTIVE?
+  // Excluded pairs applied to `compiled` ("a\x1fb", a < b), to notice when
+  // one disappears (erasure), which needs a full reload.
+  absl::flat_hash_set<std::string> excluded;
   store::StreamId position;
   uint64_t generation = 1;  // bumped by every change
   std::atomic<bool> settings_stale{false};
+  std::atomic<bool> matches_stale{false};
 
   // Derived from the pool, rebuilt lazily by a reader (holding `mu` shared)
   // when `generation` moved on; see Read().
@@ -51,6 +56,16 @@ int PoolView::mentor_load(matcher::MemberIndex m) const {
 
 bool PoolView::mentee_live(matcher::MemberIndex e) const {
   return live_mentees_->contains(pool_->id(e));
+}
+
+bool PoolView::mentee_active(matcher::MemberIndex e) const {
+  auto it = live_mentees_->find(pool_->id(e));
+  return it != live_mentees_->end() && it->second;
+}
+
+int PoolView::mentor_active_load(matcher::MemberIndex m) const {
+  auto it = active_loads_->find(pool_->id(m));
+  return it == active_loads_->end() ? 0 : it->second;
 }
 
 int PoolView::free_capacity(matcher::MemberIndex m) const {
@@ -93,7 +108,7 @@ absl::StatusOr<std::shared_ptr<PoolSnapshots::Entry>> PoolSnapshots::Acquire(
     }
     entry->loaded = true;
   }
-  return entry;
+  return entry;  // Read/Copy call Refresh, which loads the match state
 }
 
 absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
@@ -131,6 +146,11 @@ absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
   entry->has_settings = has_settings;
   entry->versions = std::move(versions);
   entry->position = load.feed_position;
+  entry->excluded.clear();
+  entry->loads.clear();
+  entry->active_loads.clear();
+  entry->live_mentees.clear();
+  entry->matches_stale = true;  // loaded by Refresh, outside this lock
   ++entry->generation;
   entry->last_sync_ms = absl::ToUnixMillis(absl::Now());
   LOG_INFO("snapshot loaded",
@@ -161,18 +181,7 @@ absl::Status PoolSnapshots::Read(
     const std::string& pool, absl::Time deadline,
     absl::FunctionRef<absl::Status(const PoolView&)> fn) {
   ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Acquire(pool, deadline));
-  if (entry->settings_stale.exchange(false) && sources_.load_settings) {
-    auto s = sources_.load_settings(pool, deadline);
-    if (s.ok()) {
-      absl::MutexLock lock(&entry->mu);
-      entry->settings = s->first;
-      entry->has_settings = s->second;
-      ++entry->generation;
-    } else {
-      entry->settings_stale = true;
-      return s.status();
-    }
-  }
+  RETURN_IF_ERROR(Refresh(entry.get(), deadline));
   EnsureWeek(entry.get());
   absl::ReaderMutexLock lock(&entry->mu);
   {
@@ -205,6 +214,7 @@ absl::Status PoolSnapshots::Read(
   view.scorer_ = entry->scorer.get();
   view.index_ = entry->index.get();
   view.loads_ = &entry->loads;
+  view.active_loads_ = &entry->active_loads;
   view.live_mentees_ = &entry->live_mentees;
   view.position_ = &entry->position;
   return fn(view);
@@ -247,6 +257,99 @@ void PoolSnapshots::RemoveMember(const std::string& pool,
     (void)entry->compiled->Remove(id);
     ++entry->generation;
   }
+}
+
+absl::Status PoolSnapshots::Refresh(Entry* entry, absl::Time deadline) {
+  if (entry->settings_stale.exchange(false) && sources_.load_settings) {
+    auto s = sources_.load_settings(entry->pool, deadline);
+    if (!s.ok()) {
+      entry->settings_stale = true;
+      return s.status();
+    }
+    absl::MutexLock lock(&entry->mu);
+    entry->settings = s->first;
+    entry->has_settings = s->second;
+    ++entry->generation;
+  }
+  if (entry->matches_stale.exchange(false)) {
+    absl::Status s = LoadMatches(entry, deadline);
+    if (!s.ok()) {
+      entry->matches_stale = true;
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
+  if (!sources_.load_matches) return absl::OkStatus();
+  ASSIGN_OR_RETURN(MatchState state,
+                   sources_.load_matches(entry->pool, deadline));
+  absl::flat_hash_map<std::string, int> loads, active_loads;
+  absl::flat_hash_map<std::string, bool> mentees;
+  for (const LiveMatch& m : state.live) {
+    ++loads[m.mentor];
+    if (m.active) ++active_loads[m.mentor];
+    mentees[m.mentee] = m.active;
+  }
+  absl::flat_hash_set<std::string> excluded;
+  for (const matcher::ExcludedPair& p : state.excluded) {
+    excluded.insert(p.a < p.b ? absl::StrCat(p.a, "\x1f", p.b)
+                              : absl::StrCat(p.b, "\x1f", p.a));
+  }
+  bool shrank = false;
+  {
+    absl::MutexLock lock(&entry->mu);
+    for (const std::string& k : entry->excluded) {
+      if (!excluded.contains(k)) shrank = true;
+    }
+    if (!shrank) {
+      for (const matcher::ExcludedPair& p : state.excluded) {
+        entry->compiled->AddExclusion(p);
+      }
+      entry->excluded = std::move(excluded);
+      entry->loads = std::move(loads);
+      entry->active_loads = std::move(active_loads);
+      entry->live_mentees = std::move(mentees);
+      ++entry->generation;
+    }
+  }
+  if (shrank) {
+    // An exclusion was erased with its member: rebuild from scratch.
+    absl::MutexLock load_lock(&entry->load_mu);
+    RETURN_IF_ERROR(Load(entry, deadline));
+    entry->matches_stale = false;
+    return LoadMatches(entry, deadline);
+  }
+  return absl::OkStatus();
+}
+
+void PoolSnapshots::InvalidateMatches(const std::string& pool) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(pool);
+  if (it != entries_.end()) it->second->matches_stale = true;
+}
+
+absl::StatusOr<PoolSnapshots::PoolCopy> PoolSnapshots::Copy(
+    const std::string& pool, const matcher::ReferenceWeek& week,
+    absl::Time deadline) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, Acquire(pool, deadline));
+  RETURN_IF_ERROR(Refresh(entry.get(), deadline));
+  PoolCopy copy;
+  {
+    absl::ReaderMutexLock lock(&entry->mu);
+    copy.pool.emplace(*entry->compiled);
+    copy.settings = entry->settings;
+    copy.live_loads = entry->loads;
+    copy.active_loads = entry->active_loads;
+    copy.live_mentees = entry->live_mentees;
+    copy.position = entry->position;
+  }
+  if (copy.pool->week().start != week.start) {
+    matcher::TimeZoneCache zones;
+    RETURN_IF_ERROR(copy.pool->SetWeek(week, &zones));
+  }
+  return copy;
 }
 
 void PoolSnapshots::InvalidateSettings(const std::string& pool) {
@@ -299,6 +402,10 @@ absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
     for (const store::ChangeEvent& e : batch.events) {
       if (e.kind == "settings") {
         entry->settings_stale = true;
+        continue;
+      }
+      if (e.kind == "match") {
+        entry->matches_stale = true;
         continue;
       }
       if (e.kind != "member") continue;
@@ -356,8 +463,10 @@ void PoolSnapshots::TailLoop() {
         absl::MutexLock load_lock(&entry->load_mu);
         if (!entry->loaded) continue;
       }
-      absl::Status s =
-          CatchUp(entry.get(), absl::Now() + options_.load_timeout);
+      absl::Time deadline = absl::Now() + options_.load_timeout;
+      absl::Status s = CatchUp(entry.get(), deadline);
+      // Apply settings and match changes now rather than on the next read.
+      if (s.ok()) s = Refresh(entry.get(), deadline);
       int64_t now = absl::ToUnixMillis(absl::Now());
       if (s.ok()) entry->last_sync_ms = now;
       MetricsRegistry::Default()

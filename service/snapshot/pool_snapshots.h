@@ -57,10 +57,23 @@
 #include "matcher/compiled_pool.h"
 #include "matcher/profile.h"
 #include "matcher/scoring.h"
+#include "matcher/time.h"
 #include "service/store/change_feed.h"
 #include "service/store/member_repository.h"
 
 namespace peermatch::snapshot {
+
+// A pool's match state as the snapshot needs it: live (PROPOSED or ACTIVE)
+// matches for capacity accounting, and pairs that may never be matched again.
+struct LiveMatch {
+  std::string mentee;
+  std::string mentor;
+  bool active = false;  // ACTIVE; otherwise PROPOSED
+};
+struct MatchState {
+  std::vector<LiveMatch> live;
+  std::vector<matcher::ExcludedPair> excluded;
+};
 
 // Where snapshots come from. The decoders turn the store's opaque payloads
 // into the matcher's types; they live in the API layer, which owns the
@@ -76,6 +89,10 @@ struct Sources {
   std::function<absl::StatusOr<std::pair<matcher::PoolSettings, bool>>(
       const std::string& pool, absl::Time deadline)>
       load_settings;
+  // The pool's match state. May be empty: no matches.
+  std::function<absl::StatusOr<MatchState>(const std::string& pool,
+                                           absl::Time deadline)>
+      load_matches;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
@@ -101,6 +118,10 @@ class PoolView {
   int free_capacity(matcher::MemberIndex m) const;
   // Whether a mentee has a live (PROPOSED or ACTIVE) match.
   bool mentee_live(matcher::MemberIndex e) const;
+  // ACTIVE matches of a mentor (PROPOSED ones not counted).
+  int mentor_active_load(matcher::MemberIndex m) const;
+  // Whether a mentee's live match is ACTIVE.
+  bool mentee_active(matcher::MemberIndex e) const;
   // The change-stream position this view reflects (as "<ms>-<seq>").
   const store::StreamId& position() const { return *position_; }
 
@@ -111,7 +132,8 @@ class PoolView {
   const matcher::Scorer* scorer_ = nullptr;
   const matcher::CandidateIndex* index_ = nullptr;
   const absl::flat_hash_map<std::string, int>* loads_ = nullptr;
-  const absl::flat_hash_set<std::string>* live_mentees_ = nullptr;
+  const absl::flat_hash_map<std::string, int>* active_loads_ = nullptr;
+  const absl::flat_hash_map<std::string, bool>* live_mentees_ = nullptr;
   const store::StreamId* position_ = nullptr;
 };
 
@@ -136,6 +158,23 @@ class PoolSnapshots {
   void RemoveMember(const std::string& pool, const std::string& id);
   // Re-reads the pool's settings at once (after a settings write).
   void InvalidateSettings(const std::string& pool);
+  // Re-reads the pool's match state before the next read (after a match
+  // write by this replica).
+  void InvalidateMatches(const std::string& pool);
+
+  // A private copy of a pool's snapshot for long computations (batch runs),
+  // taken under the shared lock; the copy is compiled for `week`.
+  struct PoolCopy {
+    std::optional<matcher::CompiledPool> pool;
+    matcher::PoolSettings settings;
+    absl::flat_hash_map<std::string, int> live_loads;     // mentor -> live
+    absl::flat_hash_map<std::string, int> active_loads;   // mentor -> ACTIVE
+    absl::flat_hash_map<std::string, bool> live_mentees;  // mentee -> ACTIVE?
+    store::StreamId position;
+  };
+  absl::StatusOr<PoolCopy> Copy(const std::string& pool,
+                                const matcher::ReferenceWeek& week,
+                                absl::Time deadline);
 
   // Drops every snapshot (tests, and after Redis loses its data).
   void Clear();
@@ -152,6 +191,8 @@ class PoolSnapshots {
   absl::StatusOr<std::shared_ptr<Entry>> Acquire(const std::string& pool,
                                                  absl::Time deadline);
   absl::Status Load(Entry* entry, absl::Time deadline);
+  absl::Status Refresh(Entry* entry, absl::Time deadline);
+  absl::Status LoadMatches(Entry* entry, absl::Time deadline);
   absl::Status CatchUp(Entry* entry, absl::Time deadline);
   void EnsureWeek(Entry* entry);
   void TailLoop();
