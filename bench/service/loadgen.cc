@@ -10,7 +10,8 @@
 // in flight and reports members/s. `get` / `upsert` keep --concurrency unary
 // calls in flight for --duration-s seconds (after a 1 s warm-up) on random
 // members and report calls/s and latency percentiles as the client sees
-// them. Output: one JSON line.
+// them. `recommend` does the same with RecommendMentors (k = 10) for random
+// mentees of an imported pool. Output: one JSON line.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,7 @@
 
 #include "bench/generator/cohort.h"
 #include "grpcpp/grpcpp.h"
+#include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/member_service.grpc.pb.h"
 #include "service/api/member_codec.h"
 
@@ -181,6 +183,8 @@ int Import(const Options& o, v1::MemberService::Stub* stub) {
   return failed == 0 ? 0 : 1;
 }
 
+std::shared_ptr<grpc::Channel> channel_;
+
 int Unary(const Options& o, v1::MemberService::Stub* stub) {
   std::vector<v1::Member> members = Cohort(o);
   struct Slot {
@@ -189,8 +193,17 @@ int Unary(const Options& o, v1::MemberService::Stub* stub) {
     v1::GetMemberResponse get_resp;
     v1::UpsertMemberRequest up_req;
     v1::UpsertMemberResponse up_resp;
+    v1::RecommendMentorsRequest rec_req;
+    v1::RecommendMentorsResponse rec_resp;
     std::mt19937_64 rng;
   };
+  std::vector<std::string> mentee_ids;
+  for (const auto& m : members) {
+    for (int r : m.roles()) {
+      if (r == v1::ROLE_MENTEE) mentee_ids.push_back(m.id());
+    }
+  }
+  auto matching = v1::MatchingService::NewStub(channel_);
   std::vector<Slot> slots(o.concurrency);
   for (int s = 0; s < o.concurrency; ++s) slots[s].rng.seed(o.seed * 1000 + s);
   bool get = o.mode == "get";
@@ -200,7 +213,15 @@ int Unary(const Options& o, v1::MemberService::Stub* stub) {
     slot.ctx->set_deadline(std::chrono::system_clock::now() +
                            std::chrono::seconds(10));
     const v1::Member& m = members[slot.rng() % members.size()];
-    if (get) {
+    if (o.mode == "recommend") {
+      slot.rec_req.set_pool(o.pool);
+      slot.rec_req.set_mentee_id(mentee_ids[slot.rng() % mentee_ids.size()]);
+      slot.rec_req.set_k(10);
+      slot.rec_resp.Clear();
+      matching->async()->RecommendMentors(
+          slot.ctx.get(), &slot.rec_req, &slot.rec_resp,
+          [done](grpc::Status st) { done(st.ok()); });
+    } else if (get) {
       slot.get_req.set_pool(o.pool);
       slot.get_req.set_id(m.id());
       stub->async()->GetMember(slot.ctx.get(), &slot.get_req, &slot.get_resp,
@@ -235,17 +256,20 @@ int Unary(const Options& o, v1::MemberService::Stub* stub) {
 int main(int argc, char** argv) {
   peermatch::bench::Options o;
   if (!peermatch::bench::ParseArgs(argc, argv, &o) ||
-      (o.mode != "import" && o.mode != "get" && o.mode != "upsert")) {
-    std::fprintf(stderr,
-                 "usage: peermatch_loadgen [--target H:P] [--mode "
-                 "import|get|upsert] [--pool P] [--members N] [--concurrency "
-                 "C] [--batch B] [--duration-s D] [--seed S]\n");
+      (o.mode != "import" && o.mode != "get" && o.mode != "upsert" &&
+       o.mode != "recommend")) {
+    std::fprintf(
+        stderr,
+        "usage: peermatch_loadgen [--target H:P] [--mode "
+        "import|get|upsert|recommend] [--pool P] [--members N] [--concurrency "
+        "C] [--batch B] [--duration-s D] [--seed S]\n");
     return 2;
   }
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(64 << 20);
   auto channel = grpc::CreateCustomChannel(
       o.target, grpc::InsecureChannelCredentials(), args);
+  peermatch::bench::channel_ = channel;
   auto stub = peermatch::v1::MemberService::NewStub(channel);
   return o.mode == "import" ? peermatch::bench::Import(o, stub.get())
                             : peermatch::bench::Unary(o, stub.get());

@@ -73,8 +73,9 @@ std::vector<uint64_t> Histogram::CumulativeCounts() const {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-          0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.0025, 0.003,
+          0.004,  0.005,   0.0075, 0.01,  0.025,  0.05,  0.1,    0.25,
+          0.5,    1,       2.5,    5,     10,     30};
 }
 
 MetricsRegistry& MetricsRegistry::Default() {

@@ -469,6 +469,18 @@ void PoolSnapshots::TailLoop() {
       if (s.ok()) s = Refresh(entry.get(), deadline);
       int64_t now = absl::ToUnixMillis(absl::Now());
       if (s.ok()) entry->last_sync_ms = now;
+      {
+        absl::ReaderMutexLock lock(&entry->mu);
+        Labels labels = {{"pool", entry->pool}};
+        MetricsRegistry& m = MetricsRegistry::Default();
+        m.GetGauge("peermatch_snapshot_members", "members in the snapshot",
+                   labels)
+            ->Set(static_cast<double>(entry->compiled->size()));
+        m.GetGauge("peermatch_snapshot_bytes",
+                   "bytes of the compiled snapshot (R-PERF memory per member)",
+                   labels)
+            ->Set(static_cast<double>(entry->compiled->MemoryBytes()));
+      }
       MetricsRegistry::Default()
           .GetGauge("peermatch_snapshot_staleness_seconds",
                     "time since the pool's snapshot was last confirmed up to "
