@@ -20,6 +20,7 @@
 #include "service/api/server_config.h"
 #include "service/api/settings_codec.h"
 #include "service/api/unary.h"
+#include "service/auth/token_auth.h"
 #include "service/common/executor.h"
 #include "service/common/flags.h"
 #include "service/common/logging.h"
@@ -59,16 +60,29 @@ int Run(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(config->log_level);
-  if (!config->token_file.empty()) {
-    LOG_ERROR(
-        "--token-file is not supported by this build yet; refusing to "
-        "start rather than run without the authentication you asked "
-        "for");
-    return 2;
+  std::unique_ptr<auth::TokenAuth> token_auth;
+  std::unique_ptr<auth::TokenFileWatcher> token_watcher;
+  if (config->token_file.empty()) {
+    LOG_WARN(
+        "AUTHENTICATION IS OFF: no --token-file given; every caller may "
+        "use every RPC of every pool");
+  } else {
+    absl::StatusOr<auth::TokenTable> table =
+        auth::LoadTokenFile(config->token_file);
+    if (!table.ok()) {
+      LOG_ERROR("bad --token-file", {{"error", table.status().message()}});
+      return 2;
+    }
+    token_auth = std::make_unique<auth::TokenAuth>(*std::move(table));
+    token_watcher = std::make_unique<auth::TokenFileWatcher>(
+        config->token_file, token_auth.get(), absl::Seconds(10),
+        [](const absl::Status& s) {
+          LOG_ERROR("token file reload failed; keeping the previous tokens",
+                    {{"error", s.message()}});
+        });
+    LOG_INFO("token authentication on",
+             {{"tokens", static_cast<int64_t>(token_auth->size())}});
   }
-  LOG_WARN(
-      "AUTHENTICATION IS OFF: no --token-file given; every caller may "
-      "use every RPC of every pool");
 
   absl::StatusOr<store::RedisMode> mode =
       store::ParseRedisMode(config->redis_mode);
@@ -90,7 +104,7 @@ int Run(int argc, char** argv) {
 
   Executor executor("rpc", config->worker_threads,
                     static_cast<size_t>(config->max_queue));
-  api::RpcRunner runner(&executor, config->max_call);
+  api::RpcRunner runner(&executor, config->max_call, token_auth.get());
   store::MemberRepository members_repo(redis->get(),
                                        {.feed_max_len = config->feed_max_len});
   store::ChangeFeed feed(redis->get());

@@ -199,7 +199,8 @@ absl::Status MatchingLogic::Explain(const v1::ExplainPairRequest& req,
 grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendMentors(
     grpc::CallbackServerContext* ctx, const v1::RecommendMentorsRequest* req,
     v1::RecommendMentorsResponse* resp) {
-  return runner_->Run(ctx, "RecommendMentors",
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(),
+                      "RecommendMentors", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->Recommend(*req, call.deadline, resp);
                       });
@@ -208,7 +209,8 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendMentors(
 grpc::ServerUnaryReactor* MatchingServiceImpl::ExplainPair(
     grpc::CallbackServerContext* ctx, const v1::ExplainPairRequest* req,
     v1::ExplainPairResponse* resp) {
-  return runner_->Run(ctx, "ExplainPair",
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(),
+                      "ExplainPair", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->Explain(*req, call.deadline, resp);
                       });

@@ -199,7 +199,8 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
 grpc::ServerUnaryReactor* MemberServiceImpl::UpsertMember(
     grpc::CallbackServerContext* ctx, const v1::UpsertMemberRequest* req,
     v1::UpsertMemberResponse* resp) {
-  return runner_->Run(ctx, "UpsertMember",
+  return runner_->Run(ctx, v1::MemberService::service_full_name(),
+                      "UpsertMember", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->Upsert(*req, call.deadline, resp);
                       });
@@ -208,7 +209,8 @@ grpc::ServerUnaryReactor* MemberServiceImpl::UpsertMember(
 grpc::ServerUnaryReactor* MemberServiceImpl::BatchUpsertMembers(
     grpc::CallbackServerContext* ctx, const v1::BatchUpsertMembersRequest* req,
     v1::BatchUpsertMembersResponse* resp) {
-  return runner_->Run(ctx, "BatchUpsertMembers",
+  return runner_->Run(ctx, v1::MemberService::service_full_name(),
+                      "BatchUpsertMembers", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->BatchUpsert(*req, call.deadline, resp);
                       });
@@ -217,8 +219,8 @@ grpc::ServerUnaryReactor* MemberServiceImpl::BatchUpsertMembers(
 grpc::ServerUnaryReactor* MemberServiceImpl::GetMember(
     grpc::CallbackServerContext* ctx, const v1::GetMemberRequest* req,
     v1::GetMemberResponse* resp) {
-  return runner_->Run(ctx, "GetMember",
-                      [logic = logic_, req, resp](const CallInfo& call) {
+  return runner_->Run(ctx, v1::MemberService::service_full_name(), "GetMember",
+                      *req, [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->Get(*req, call.deadline, resp);
                       });
 }
@@ -226,7 +228,8 @@ grpc::ServerUnaryReactor* MemberServiceImpl::GetMember(
 grpc::ServerUnaryReactor* MemberServiceImpl::ListMembers(
     grpc::CallbackServerContext* ctx, const v1::ListMembersRequest* req,
     v1::ListMembersResponse* resp) {
-  return runner_->Run(ctx, "ListMembers",
+  return runner_->Run(ctx, v1::MemberService::service_full_name(),
+                      "ListMembers", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->List(*req, call.deadline, resp);
                       });
@@ -236,7 +239,8 @@ grpc::ServerUnaryReactor* MemberServiceImpl::DeleteMember(
     grpc::CallbackServerContext* ctx, const v1::DeleteMemberRequest* req,
     v1::DeleteMemberResponse* resp) {
   return runner_->Run(
-      ctx, "DeleteMember", [logic = logic_, req, resp](const CallInfo& call) {
+      ctx, v1::MemberService::service_full_name(), "DeleteMember", *req,
+      [logic = logic_, req, resp](const CallInfo& call) {
         return logic->Delete(*req, call.actor, call.deadline, resp);
       });
 }

@@ -138,7 +138,8 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
 grpc::ServerUnaryReactor* PoolServiceImpl::GetPoolSettings(
     grpc::CallbackServerContext* ctx, const v1::GetPoolSettingsRequest* req,
     v1::GetPoolSettingsResponse* resp) {
-  return runner_->Run(ctx, "GetPoolSettings",
+  return runner_->Run(ctx, v1::PoolService::service_full_name(),
+                      "GetPoolSettings", *req,
                       [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->GetSettings(*req, call.deadline, resp);
                       });
@@ -147,18 +148,18 @@ grpc::ServerUnaryReactor* PoolServiceImpl::GetPoolSettings(
 grpc::ServerUnaryReactor* PoolServiceImpl::UpdatePoolSettings(
     grpc::CallbackServerContext* ctx, const v1::UpdatePoolSettingsRequest* req,
     v1::UpdatePoolSettingsResponse* resp) {
-  return runner_->Run(ctx, "UpdatePoolSettings",
-                      [logic = logic_, req, resp](const CallInfo& call) {
-                        return logic->UpdateSettings(*req, call.actor,
-                                                     call.deadline, resp);
-                      });
+  return runner_->Run(
+      ctx, v1::PoolService::service_full_name(), "UpdatePoolSettings", *req,
+      [logic = logic_, req, resp](const CallInfo& call) {
+        return logic->UpdateSettings(*req, call.actor, call.deadline, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* PoolServiceImpl::GetPoolStats(
     grpc::CallbackServerContext* ctx, const v1::GetPoolStatsRequest* req,
     v1::GetPoolStatsResponse* resp) {
-  return runner_->Run(ctx, "GetPoolStats",
-                      [logic = logic_, req, resp](const CallInfo& call) {
+  return runner_->Run(ctx, v1::PoolService::service_full_name(), "GetPoolStats",
+                      *req, [logic = logic_, req, resp](const CallInfo& call) {
                         return logic->GetStats(*req, call.deadline, resp);
                       });
 }

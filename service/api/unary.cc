@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "service/api/status.h"
 #include "service/common/logging.h"
@@ -50,6 +52,8 @@ void RpcRunner::Record(const char* method, const absl::Status& status,
     case absl::StatusCode::kResourceExhausted:
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
       LOG_WARN("rpc failed", {{"method", method},
                               {"code", code},
                               {"duration", elapsed},
@@ -63,15 +67,51 @@ void RpcRunner::Record(const char* method, const absl::Status& status,
   }
 }
 
-grpc::ServerUnaryReactor* RpcRunner::Run(
-    grpc::CallbackServerContext* ctx, const char* method,
-    std::function<absl::Status(const CallInfo&)> handler) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::Time start = absl::Now();
+absl::StatusOr<CallInfo> RpcRunner::Begin(
+    grpc::CallbackServerContext* ctx, const std::string& service,
+    const google::protobuf::Message& request) const {
   CallInfo call;
   call.deadline = Deadline(ctx);
   call.request_id = RequestId(ctx);
   call.context = ctx;
+  if (auth_ != nullptr) {
+    std::string bearer;
+    auto it = ctx->client_metadata().find("authorization");
+    if (it != ctx->client_metadata().end()) {
+      absl::string_view v(it->second.data(), it->second.size());
+      if (v.size() > 7 && absl::EqualsIgnoreCase(v.substr(0, 7), "bearer ")) {
+        bearer = std::string(absl::StripAsciiWhitespace(v.substr(7)));
+      }
+    }
+    std::string pool;
+    const google::protobuf::FieldDescriptor* f =
+        request.GetDescriptor()->FindFieldByName("pool");
+    if (f != nullptr &&
+        f->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+        !f->is_repeated()) {
+      pool = request.GetReflection()->GetString(request, f);
+    }
+    absl::StatusOr<auth::Principal> who =
+        auth_->Authorize(bearer, service, pool);
+    if (!who.ok()) return who.status();
+    call.actor = who->name;
+  }
+  return call;
+}
+
+grpc::ServerUnaryReactor* RpcRunner::Run(
+    grpc::CallbackServerContext* ctx, const std::string& service,
+    const char* method, const google::protobuf::Message& request,
+    std::function<absl::Status(const CallInfo&)> handler) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Time start = absl::Now();
+  absl::StatusOr<CallInfo> begun = Begin(ctx, service, request);
+  if (!begun.ok()) {
+    Record(method, begun.status(), absl::ZeroDuration(), RequestId(ctx));
+    reactor->Finish(ToGrpcStatus(begun.status()));
+    return reactor;
+  }
+  CallInfo call = *std::move(begun);
   if (call.deadline <= start) {
     absl::Status s =
         absl::DeadlineExceededError("deadline passed before start");

@@ -10,6 +10,12 @@
 //     });
 //   }
 //
+// When token authentication is configured, every call is authorized first
+// (R-SEC): the bearer token from the `authorization` metadata, the service,
+// and the request's `pool` field; a failure finishes the call with
+// UNAUTHENTICATED or PERMISSION_DENIED before any work, and the token's name
+// becomes `CallInfo::actor` for the audit stream.
+//
 // The handler's deadline is the client's, capped at `max_call` (SPEC §8:
 // "the server caps how long it will work on a call"). A call whose deadline
 // has passed before it starts gets DEADLINE_EXCEEDED without running; a full
@@ -26,7 +32,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "service/auth/token_auth.h"
 #include "service/common/executor.h"
 
 namespace peermatch::api {
@@ -42,12 +50,23 @@ struct CallInfo {
 
 class RpcRunner {
  public:
-  RpcRunner(Executor* executor, absl::Duration max_call)
-      : executor_(executor), max_call_(max_call) {}
+  // `auth` may be null: authentication off.
+  RpcRunner(Executor* executor, absl::Duration max_call,
+            const auth::TokenAuth* auth = nullptr)
+      : executor_(executor), max_call_(max_call), auth_(auth) {}
 
   grpc::ServerUnaryReactor* Run(
-      grpc::CallbackServerContext* ctx, const char* method,
+      grpc::CallbackServerContext* ctx, const std::string& service,
+      const char* method, const google::protobuf::Message& request,
       std::function<absl::Status(const CallInfo&)> handler);
+
+  // Deadline, request id and authorization of a call, for handlers that are
+  // not unary (server streams). UNAUTHENTICATED / PERMISSION_DENIED as Run.
+  absl::StatusOr<CallInfo> Begin(
+      grpc::CallbackServerContext* ctx, const std::string& service,
+      const google::protobuf::Message& request) const;
+
+  Executor* executor() const { return executor_; }
 
   // The effective deadline of a call starting now.
   absl::Time Deadline(const grpc::CallbackServerContext* ctx) const;
@@ -60,6 +79,7 @@ class RpcRunner {
  private:
   Executor* executor_;
   absl::Duration max_call_;
+  const auth::TokenAuth* auth_;
 };
 
 }  // namespace peermatch::api

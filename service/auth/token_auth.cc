@@ -1,7 +1,10 @@
 #include "service/auth/token_auth.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -172,6 +175,58 @@ absl::StatusOr<Principal> TokenAuth::Authorize(absl::string_view bearer,
         absl::StrCat("token '", p.name, "' may not access this pool"));
   }
   return p;
+}
+
+absl::StatusOr<TokenTable> LoadTokenFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError("cannot read the token file");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return TokenTable::Parse(ss.str());
+}
+
+namespace {
+
+std::pair<int64_t, int64_t> Stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {-1, -1};
+  return {
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+      static_cast<int64_t>(st.st_size)};
+}
+
+}  // namespace
+
+TokenFileWatcher::TokenFileWatcher(
+    std::string path, TokenAuth* auth, absl::Duration interval,
+    std::function<void(const absl::Status&)> on_error)
+    : path_(std::move(path)),
+      auth_(auth),
+      interval_(interval),
+      on_error_(std::move(on_error)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+TokenFileWatcher::~TokenFileWatcher() {
+  stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TokenFileWatcher::Loop() {
+  auto last = Stamp(path_);
+  while (!stop_.WaitForNotificationWithTimeout(interval_)) {
+    auto now = Stamp(path_);
+    if (now == last) continue;
+    last = now;
+    absl::StatusOr<TokenTable> table = LoadTokenFile(path_);
+    if (table.ok()) {
+      auth_->Replace(*std::move(table));
+    } else if (on_error_) {
+      on_error_(table.status());
+    }
+  }
 }
 
 }  // namespace peermatch::auth

@@ -29,8 +29,10 @@
 #ifndef PEERMATCH_SERVICE_AUTH_TOKEN_AUTH_H_
 #define PEERMATCH_SERVICE_AUTH_TOKEN_AUTH_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -38,6 +40,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 
 namespace peermatch::auth {
 
@@ -86,6 +90,30 @@ class TokenAuth {
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenTable> table_ ABSL_GUARDED_BY(mu_);
+};
+
+// Reads and parses a token file. INVALID_ARGUMENT when it cannot be read or
+// parsed.
+absl::StatusOr<TokenTable> LoadTokenFile(const std::string& path);
+
+// Re-reads the token file every `interval` when its modification time or
+// size changed (a rotated Kubernetes Secret), swapping the table of `auth`.
+// A file that no longer parses keeps the previous table (and is logged by
+// the caller through `on_error`).
+class TokenFileWatcher {
+ public:
+  TokenFileWatcher(std::string path, TokenAuth* auth, absl::Duration interval,
+                   std::function<void(const absl::Status&)> on_error);
+  ~TokenFileWatcher();
+
+ private:
+  void Loop();
+  std::string path_;
+  TokenAuth* auth_;
+  absl::Duration interval_;
+  std::function<void(const absl::Status&)> on_error_;
+  absl::Notification stop_;
+  std::thread thread_;
 };
 
 }  // namespace peermatch::auth
