@@ -51,6 +51,34 @@ std::string Settings(absl::string_view pool) {
 }
 std::string Audit(absl::string_view pool) { return PoolKey(pool, "audit"); }
 
+std::string Match(absl::string_view pool, absl::string_view match_id) {
+  return PoolKey(pool, "match", match_id);
+}
+std::string MatchSeq(absl::string_view pool) {
+  return PoolKey(pool, "seq-match");
+}
+std::string MatchIndex(absl::string_view pool) {
+  return PoolKey(pool, "idx-match");
+}
+std::string MentorLive(absl::string_view pool, absl::string_view mentor) {
+  return PoolKey(pool, "live-mentor", mentor);
+}
+std::string MenteeLive(absl::string_view pool, absl::string_view mentee) {
+  return PoolKey(pool, "live-mentee", mentee);
+}
+std::string MemberMatches(absl::string_view pool, absl::string_view member) {
+  return PoolKey(pool, "by-member", member);
+}
+std::string ProposedMatches(absl::string_view pool) {
+  return PoolKey(pool, "proposed");
+}
+std::string ActiveMatches(absl::string_view pool) {
+  return PoolKey(pool, "active");
+}
+std::string ExcludedPairs(absl::string_view pool) {
+  return PoolKey(pool, "excluded");
+}
+
 std::string JobLease(absl::string_view pool) { return PoolKey(pool, "lease"); }
 
 std::string JobFence(absl::string_view pool) { return PoolKey(pool, "fence"); }

@@ -61,6 +61,30 @@ std::string JobLease(absl::string_view pool);
 // STRING: the counter (INCR) that issues fencing tokens; never reset.
 std::string JobFence(absl::string_view pool);
 
+// Matches (R-MATCHREC, R-LIFECYCLE; match_repository.h).
+// HASH of one match: e, m (mentee, mentor ids), s (state, proto numbers),
+// se, sm (score millionths), o (origin), j (job), ov (override), er (end
+// reason), ex (excluded), ae, am (accepted by mentee / mentor), v, ct, ut, xt
+// (create, update, expire time in Unix ms).
+std::string Match(absl::string_view pool, absl::string_view match_id);
+// STRING counter for match ids.
+std::string MatchSeq(absl::string_view pool);
+// ZSET of every match id by creation time (listing, newest first).
+std::string MatchIndex(absl::string_view pool);
+// SET of a mentor's live (PROPOSED or ACTIVE) match ids: its load.
+std::string MentorLive(absl::string_view pool, absl::string_view mentor);
+// STRING: a mentee's live match id.
+std::string MenteeLive(absl::string_view pool, absl::string_view mentee);
+// ZSET of every match id of a member (either side) by creation time.
+std::string MemberMatches(absl::string_view pool, absl::string_view member);
+// ZSET of PROPOSED match ids by expiry time.
+std::string ProposedMatches(absl::string_view pool);
+// SET of ACTIVE match ids.
+std::string ActiveMatches(absl::string_view pool);
+// HASH "<mentee>|<mentor>" -> 1 (DECLINED) or 2 (ENDED with exclude): pairs
+// that are never matched again.
+std::string ExcludedPairs(absl::string_view pool);
+
 // SET of all pool ids. Global: not in any pool's slot, so it is written with
 // its own (idempotent) SADD, never inside a pool's script.
 std::string Pools();
