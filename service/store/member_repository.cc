@@ -34,16 +34,17 @@ constexpr int kMaxHandshakes = 64;
 // Upsert. All checks come before the first write, so an error reply or a
 // handshake reply means nothing was written.
 //   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] feed
-//   KEYS[3+i] rblk:<ARGV[6+i]> for every declared id (i >= 1)
+//   KEYS[3+i] rblk:<ARGV[8+i]> for every declared id (i >= 1)
 //   ARGV[1] id  ARGV[2] payload  ARGV[3] expected version ('' = any)
-//   ARGV[4] now (Unix ms)  ARGV[5] feed MAXLEN  ARGV[6] n
-//   ARGV[7 .. 6+n] the new blocked ids, sorted  ARGV[7+n ..] further
+//   ARGV[4] now (Unix ms)  ARGV[5] feed MAXLEN  ARGV[6] mentor capacity
+//   ARGV[7] role bits  ARGV[8] n
+//   ARGV[9 .. 8+n] the new blocked ids, sorted  ARGV[9+n ..] further
 //   declared ids
 // Returns {1, version, created} or, when the stored list names an id whose
 // rblk key was not declared, {0, {stored blocked ids}}.
 const Script& UpsertScript() {
   static const Script* const kScript = new Script(R"lua(
-if #KEYS ~= #ARGV - 3 then
+if #KEYS ~= #ARGV - 5 then
   return redis.error_reply('ERR upsert: KEYS and ARGV disagree')
 end
 local id = ARGV[1]
@@ -54,9 +55,9 @@ if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
   return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
                            ARGV[3] .. ', stored ' .. v)
 end
-local n = tonumber(ARGV[6])
+local n = tonumber(ARGV[8])
 local rblk = {}
-for i = 7, #ARGV do rblk[ARGV[i]] = KEYS[i - 3] end
+for i = 9, #ARGV do rblk[ARGV[i]] = KEYS[i - 5] end
 local old = {}
 if h[2] then
   for x in string.gmatch(h[2], '[^,]+') do old[#old + 1] = x end
@@ -67,16 +68,16 @@ end
 local had = {}
 for _, x in ipairs(old) do had[x] = true end
 local keep = {}
-for i = 7, 6 + n do
+for i = 9, 8 + n do
   keep[ARGV[i]] = true
-  if not had[ARGV[i]] then redis.call('SADD', KEYS[i - 3], id) end
+  if not had[ARGV[i]] then redis.call('SADD', KEYS[i - 5], id) end
 end
 for _, x in ipairs(old) do
   if not keep[x] then redis.call('SREM', rblk[x], id) end
 end
 v = v + 1
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4], 'bl',
-           table.concat(ARGV, ',', 7, 6 + n))
+           table.concat(ARGV, ',', 9, 8 + n), 'cap', ARGV[6], 'r', ARGV[7])
 if not h[1] then redis.call('ZADD', KEYS[2], 0, id) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
            'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
@@ -202,6 +203,15 @@ absl::StatusOr<PreparedWrite> Prepare(const MemberWrite& w,
     return absl::InvalidArgumentError(
         absl::StrCat("payload: larger than ", max_payload_bytes, " bytes"));
   }
+  if (w.mentor_capacity < 0 ||
+      w.mentor_capacity > MemberRepository::kMaxMentorCapacity) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mentor_capacity: must be 0..", MemberRepository::kMaxMentorCapacity));
+  }
+  if ((w.role_bits & ~kRoleBitsAll) != 0) {
+    return absl::InvalidArgumentError(
+        "role_bits: only the bits of roles 1-4 may be set");
+  }
   PreparedWrite p;
   p.write = &w;
   p.blocked = w.blocked;
@@ -226,7 +236,7 @@ Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
   const MemberWrite& w = *p.write;
   const int n = static_cast<int>(p.blocked.size());
   Command c = UpsertScript().Begin(3 + n + static_cast<int>(p.declared.size()));
-  c.Reserve(3 + 2 * (3 + n + p.declared.size()) + 6);
+  c.Reserve(3 + 2 * (3 + n + p.declared.size()) + 8);
   c.Add(keys::Member(pool, w.id))
       .Add(keys::MemberIds(pool))
       .Add(keys::Feed(pool));
@@ -238,7 +248,11 @@ Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
   } else {
     c.Add("");
   }
-  c.AddInt(now_ms).AddInt(feed_max_len).AddInt(n);
+  c.AddInt(now_ms)
+      .AddInt(feed_max_len)
+      .AddInt(w.mentor_capacity)
+      .AddInt(w.role_bits)
+      .AddInt(n);
   c.AddAll(p.blocked);
   c.AddAll(p.declared);
   return c;
@@ -273,12 +287,12 @@ absl::StatusOr<std::optional<UpsertResult>> ParseUpsert(const ReplyView& r,
   return std::optional<UpsertResult>();
 }
 
-// The member from `HMGET m:<id> p v t bl`, or nullopt when it does not
+// The member from `HMGET m:<id> p v t bl cap r`, or nullopt when it does not
 // exist.
 absl::StatusOr<std::optional<MemberRecord>> ParseRecord(absl::string_view id,
                                                         const ReplyView& r) {
   if (r.is_error()) return ErrorReplyToStatus(r.str());
-  if (!r.is_array() || r.size() != 4) {
+  if (!r.is_array() || r.size() != 6) {
     return absl::InternalError("read: unexpected reply " + r.Describe());
   }
   if (r[1].is_nil()) return std::optional<MemberRecord>();
@@ -290,6 +304,15 @@ absl::StatusOr<std::optional<MemberRecord>> ParseRecord(absl::string_view id,
   m.update_time = absl::FromUnixMillis(ms);
   m.blocked = absl::StrSplit(r[3].str(), ',', absl::SkipEmpty());
   std::sort(m.blocked.begin(), m.blocked.end());
+  // Members written before these fields existed read as 0.
+  if (!r[4].is_nil()) {
+    ASSIGN_OR_RETURN(int64_t cap, r[4].ToInt64());
+    m.mentor_capacity = static_cast<int32_t>(cap);
+  }
+  if (!r[5].is_nil()) {
+    ASSIGN_OR_RETURN(int64_t roles, r[5].ToInt64());
+    m.role_bits = static_cast<uint32_t>(roles);
+  }
   return std::optional<MemberRecord>(std::move(m));
 }
 
@@ -303,8 +326,8 @@ absl::StatusOr<std::vector<MemberRecord>> ReadMany(
   std::vector<Command> reads;
   reads.reserve(ids.size());
   for (const std::string& id : ids) {
-    reads.push_back(
-        Command({"HMGET", keys::Member(pool, id), "p", "v", "t", "bl"}));
+    reads.push_back(Command(
+        {"HMGET", keys::Member(pool, id), "p", "v", "t", "bl", "cap", "r"}));
   }
   ASSIGN_OR_RETURN(std::vector<Reply> replies,
                    client.Pipeline(keys::MemberIds(pool), reads, deadline));

@@ -13,7 +13,8 @@
 // The store does not know the profile format: a member is an opaque payload
 // (the API layer stores a serialized proto there, WITHOUT the blocked list)
 // plus the ids it blocks, which the store keeps apart because erasure needs
-// them server-side. Key layout and scripts: docs/key-schema.md.
+// them server-side, plus the mentor capacity and role bits, which the match
+// scripts read. Key layout and scripts: docs/key-schema.md.
 //
 // Guarantees:
 //   - Every write is one Lua script: the member hash (payload, version, time
@@ -33,8 +34,9 @@
 //     so every call is legal on Redis Cluster and goes to one node.
 //
 // Bounds (SPEC §9): batches <= 1000 writes, pages <= 1000, blocked lists <=
-// 256 ids, payloads <= options.max_payload_bytes; ids as SPEC §2. Outside
-// them: INVALID_ARGUMENT naming the field.
+// 256 ids, payloads <= options.max_payload_bytes, mentor_capacity 0..20,
+// role_bits within kRoleBitsAll; ids as SPEC §2. Outside them:
+// INVALID_ARGUMENT naming the field.
 //
 // Errors common to all calls: INVALID_ARGUMENT (bounds, ids), UNAVAILABLE
 // (Redis down or in reconnect backoff, timeouts), DEADLINE_EXCEEDED,
@@ -63,11 +65,22 @@
 
 namespace peermatch::store {
 
+// Role bits as in matcher::RoleBit: bit (1 << role number), so MENTEE = 2,
+// MENTOR = 4, GROUP_MEMBER = 8, FACILITATOR = 16.
+inline constexpr uint32_t kRoleBitMentee = 1u << 1;
+inline constexpr uint32_t kRoleBitMentor = 1u << 2;
+inline constexpr uint32_t kRoleBitsAll = 0x1E;
+
 struct MemberWrite {
   std::string id;
   std::string payload;               // opaque bytes
   std::vector<std::string> blocked;  // member ids; duplicates are ignored
   std::optional<int64_t> expected_version;
+  // Kept as plain hash fields (`cap`, `r`) beside the opaque payload, so the
+  // match scripts can check capacity and roles atomically
+  // (match_repository.h). The API layer copies them from the profile.
+  int32_t mentor_capacity = 0;  // 0..kMaxMentorCapacity (SPEC §2)
+  uint32_t role_bits = 0;       // subset of kRoleBitsAll
 };
 
 struct MemberRecord {
@@ -76,6 +89,8 @@ struct MemberRecord {
   std::vector<std::string> blocked;  // sorted
   int64_t version = 0;
   absl::Time update_time;  // millisecond precision
+  int32_t mentor_capacity = 0;
+  uint32_t role_bits = 0;
 };
 
 struct UpsertResult {
@@ -115,7 +130,7 @@ struct MemberRepositoryOptions {
   int64_t feed_max_len = 100000;  // XADD MAXLEN ~ for the change feed
   int64_t audit_max_len = 10000;  // XADD MAXLEN ~ for the audit stream
   size_t max_payload_bytes = 64 * 1024;
-  int load_ids_per_round = 10000;   // LoadAll: ids per ZRANGE
+  int load_ids_per_round = 10000;  // LoadAll: ids per ZRANGE
   // Update times come from here, never from a clock inside Lua.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
@@ -125,6 +140,7 @@ class MemberRepository {
   static constexpr int kMaxBatch = 1000;
   static constexpr int kMaxPageSize = 1000;
   static constexpr int kMaxBlocked = 256;
+  static constexpr int32_t kMaxMentorCapacity = 20;
 
   explicit MemberRepository(RedisClient* client,
                             MemberRepositoryOptions options = {});

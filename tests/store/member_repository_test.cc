@@ -55,8 +55,12 @@ DeleteOptions ByActor(std::string actor) {
 MemberWrite W(std::string id, std::string payload,
               std::vector<std::string> blocked = {},
               std::optional<int64_t> expected = std::nullopt) {
-  return MemberWrite{std::move(id), std::move(payload), std::move(blocked),
-                     expected};
+  MemberWrite w;
+  w.id = std::move(id);
+  w.payload = std::move(payload);
+  w.blocked = std::move(blocked);
+  w.expected_version = expected;
+  return w;
 }
 
 class MemberRepositoryTest : public StoreTest {
@@ -151,6 +155,48 @@ TEST_P(MemberRepositoryTest, CrudRoundTrip) {
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(repo_->Get(kPool, "nobody", Soon()),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(MemberRepositoryTest, StoresCapacityAndRolesAsPlainHashFields) {
+  MemberWrite w = W("mentor-1", "opaque");
+  w.mentor_capacity = 3;
+  w.role_bits = kRoleBitMentor | kRoleBitMentee;
+  ASSERT_THAT(repo_->Upsert(kPool, w, Soon()), IsOk());
+  // Independently: the fields the match scripts read (`cap`, `r` = 4|2).
+  const std::string key = keys::Member(kPool, "mentor-1");
+  ASSERT_OK_AND_ASSIGN(TestReply fields,
+                       Inspect(key, {"HMGET", key, "cap", "r"}));
+  EXPECT_THAT(fields.Strings(), ElementsAre("3", "6"));
+  ASSERT_OK_AND_ASSIGN(MemberRecord got, repo_->Get(kPool, "mentor-1", Soon()));
+  EXPECT_EQ(got.mentor_capacity, 3);
+  EXPECT_EQ(got.role_bits, 6u);
+  // A rewrite replaces them; absent values read as 0.
+  ASSERT_THAT(repo_->Upsert(kPool, W("mentor-1", "opaque"), Soon()), IsOk());
+  ASSERT_OK_AND_ASSIGN(got, repo_->Get(kPool, "mentor-1", Soon()));
+  EXPECT_EQ(got.mentor_capacity, 0);
+  EXPECT_EQ(got.role_bits, 0u);
+  ASSERT_OK_AND_ASSIGN(MemberPage page, repo_->List(kPool, 10, "", Soon()));
+  ASSERT_EQ(page.members.size(), 1u);
+  EXPECT_EQ(page.members[0].role_bits, 0u);
+
+  MemberWrite bad = W("x", "p");
+  bad.mentor_capacity = 21;
+  EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("mentor_capacity")));
+  bad.mentor_capacity = -1;
+  EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  bad.mentor_capacity = 20;
+  bad.role_bits = 1;  // bit 0 is no role
+  EXPECT_THAT(
+      repo_->Upsert(kPool, bad, Soon()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role_bits")));
+  bad.role_bits = 1u << 5;
+  EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  bad.role_bits = kRoleBitsAll;
+  EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()), IsOk());
 }
 
 TEST_P(MemberRepositoryTest, RegistersThePool) {
