@@ -12,6 +12,8 @@
 #include "peermatch/v1/group_service.grpc.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/pool_service.grpc.pb.h"
+#include "service/api/coordination_service.h"
+#include "service/api/match_logic.h"
 #include "service/api/matching_service.h"
 #include "service/api/member_codec.h"
 #include "service/api/member_service.h"
@@ -26,6 +28,7 @@
 #include "service/common/logging.h"
 #include "service/snapshot/pool_snapshots.h"
 #include "service/store/change_feed.h"
+#include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
 #include "service/store/settings_repository.h"
@@ -131,26 +134,52 @@ int Run(int argc, char** argv) {
     if (!full.ok()) return full.status();
     return std::make_pair(full->matcher, true);
   };
+  store::MatchRepository match_repo(redis->get(),
+                                    {.feed_max_len = config->feed_max_len});
+  sources.load_matches =
+      [&match_repo](
+          const std::string& pool,
+          absl::Time deadline) -> absl::StatusOr<snapshot::MatchState> {
+    auto load = match_repo.LoadState(pool, deadline);
+    if (!load.ok()) return load.status();
+    snapshot::MatchState state;
+    for (const auto& m : load->live) {
+      state.live.push_back({m.mentee, m.mentor, m.active});
+    }
+    for (const auto& x : load->excluded) {
+      state.excluded.push_back({x.mentee, x.mentor,
+                                x.kind == 2
+                                    ? matcher::PairExclusion::kEnded
+                                    : matcher::PairExclusion::kDeclined});
+    }
+    return state;
+  };
   snapshot::PoolSnapshots snapshots(sources, snapshot::Options{});
   snapshots.Start();
 
   api::MemberLogic member_logic(
-      &members_repo, [&snapshots](const std::string& pool,
-                                  const std::string& id, const v1::Member* m) {
+      &members_repo, &match_repo,
+      [&snapshots](const std::string& pool, const std::string& id,
+                   const v1::Member* m) {
         if (m == nullptr) {
           snapshots.RemoveMember(pool, id);
+          snapshots.InvalidateMatches(pool);
         } else {
           snapshots.ApplyMember(pool, api::ToProfile(*m), m->version());
         }
       });
   api::MemberServiceImpl members(&runner, &member_logic);
   api::MatchingLogic matching_logic(&snapshots);
-  api::MatchingServiceImpl matching(&runner, &matching_logic);
+  api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,
+                              config->sync_max_members);
+  api::MatchingServiceImpl matching(&runner, &matching_logic, &match_logic);
+  api::CoordinationServiceImpl coordination(&runner, &match_logic);
+  api::ExpirySweeper expiry(&match_repo, &members_repo.registry(), &snapshots,
+                            absl::Seconds(config->expiry_interval_s));
   api::PoolLogic pool_logic(&settings_repo, &snapshots);
   api::PoolServiceImpl pools(&runner, &pool_logic);
   // Not implemented yet: the generated bases answer UNIMPLEMENTED.
   v1::GroupService::CallbackService groups;
-  v1::CoordinationService::CallbackService coordination;
 
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();

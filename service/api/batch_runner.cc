@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "matcher/batch_matching.h"
 #include "matcher/scoring.h"
@@ -97,9 +98,16 @@ absl::StatusOr<MatchingPlan> PlanMatching(snapshot::PoolSnapshots* snapshots,
         result.verification.capacity_violations, " capacity violations"));
   }
   plan.proposals.reserve(result.matches.size());
+  absl::flat_hash_set<matcher::MemberIndex> mentors;
   for (const matcher::MatchedPair& m : result.matches) {
     plan.proposals.push_back(
         {p.id(m.mentee), p.id(m.mentor), m.mentee_micros, m.mentor_micros});
+    if (mentors.insert(m.mentor).second) {
+      auto v = copy.versions.find(p.id(m.mentor));
+      plan.mentors.push_back({p.id(m.mentor),
+                              v == copy.versions.end() ? 0 : v->second,
+                              p.core(m.mentor).capacity});
+    }
   }
   v1::MatchingReport& r = plan.report;
   r.set_blocking_pairs(result.verification.blocking_pairs);

@@ -28,6 +28,7 @@
 #include "matcher/parallel.h"
 #include "peermatch/v1/match.pb.h"
 #include "service/snapshot/pool_snapshots.h"
+#include "service/store/match_repository.h"
 
 namespace peermatch::api {
 
@@ -40,6 +41,9 @@ struct PlannedMatch {
 
 struct MatchingPlan {
   std::vector<PlannedMatch> proposals;  // by mentee id
+  // Every mentor in `proposals` with its capacity and the member version the
+  // capacity was read from (the commit checks it).
+  std::vector<store::MentorCapacity> mentors;
   v1::MatchingReport report;
   bool incremental = false;
 };

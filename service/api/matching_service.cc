@@ -216,4 +216,42 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::ExplainPair(
                       });
 }
 
+grpc::ServerUnaryReactor* MatchingServiceImpl::RespondToMatch(
+    grpc::CallbackServerContext* ctx, const v1::RespondToMatchRequest* req,
+    v1::RespondToMatchResponse* resp) {
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(),
+                      "RespondToMatch", *req,
+                      [m = matches_, req, resp](const CallInfo& call) {
+                        return m->Respond(*req, call, resp);
+                      });
+}
+
+grpc::ServerUnaryReactor* MatchingServiceImpl::EndMatch(
+    grpc::CallbackServerContext* ctx, const v1::EndMatchRequest* req,
+    v1::EndMatchResponse* resp) {
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(), "EndMatch",
+                      *req, [m = matches_, req, resp](const CallInfo& call) {
+                        return m->End(*req, call, resp);
+                      });
+}
+
+grpc::ServerUnaryReactor* MatchingServiceImpl::GetMatch(
+    grpc::CallbackServerContext* ctx, const v1::GetMatchRequest* req,
+    v1::GetMatchResponse* resp) {
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(), "GetMatch",
+                      *req, [m = matches_, req, resp](const CallInfo& call) {
+                        return m->Get(*req, call, resp);
+                      });
+}
+
+grpc::ServerUnaryReactor* MatchingServiceImpl::ListMatches(
+    grpc::CallbackServerContext* ctx, const v1::ListMatchesRequest* req,
+    v1::ListMatchesResponse* resp) {
+  return runner_->Run(ctx, v1::MatchingService::service_full_name(),
+                      "ListMatches", *req,
+                      [m = matches_, req, resp](const CallInfo& call) {
+                        return m->List(*req, call, resp);
+                      });
+}
+
 }  // namespace peermatch::api

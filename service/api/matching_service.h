@@ -11,6 +11,7 @@
 #include "matcher/scoring.h"
 #include "peermatch/v1/match.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
+#include "service/api/match_logic.h"
 #include "service/api/unary.h"
 #include "service/snapshot/pool_snapshots.h"
 
@@ -39,8 +40,9 @@ class MatchingLogic {
 
 class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
  public:
-  MatchingServiceImpl(RpcRunner* runner, MatchingLogic* logic)
-      : runner_(runner), logic_(logic) {}
+  MatchingServiceImpl(RpcRunner* runner, MatchingLogic* logic,
+                      MatchLogic* matches)
+      : runner_(runner), logic_(logic), matches_(matches) {}
 
   grpc::ServerUnaryReactor* RecommendMentors(
       grpc::CallbackServerContext* ctx, const v1::RecommendMentorsRequest* req,
@@ -48,10 +50,23 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
   grpc::ServerUnaryReactor* ExplainPair(grpc::CallbackServerContext* ctx,
                                         const v1::ExplainPairRequest* req,
                                         v1::ExplainPairResponse* resp) override;
+  grpc::ServerUnaryReactor* RespondToMatch(
+      grpc::CallbackServerContext* ctx, const v1::RespondToMatchRequest* req,
+      v1::RespondToMatchResponse* resp) override;
+  grpc::ServerUnaryReactor* EndMatch(grpc::CallbackServerContext* ctx,
+                                     const v1::EndMatchRequest* req,
+                                     v1::EndMatchResponse* resp) override;
+  grpc::ServerUnaryReactor* GetMatch(grpc::CallbackServerContext* ctx,
+                                     const v1::GetMatchRequest* req,
+                                     v1::GetMatchResponse* resp) override;
+  grpc::ServerUnaryReactor* ListMatches(grpc::CallbackServerContext* ctx,
+                                        const v1::ListMatchesRequest* req,
+                                        v1::ListMatchesResponse* resp) override;
 
  private:
   RpcRunner* runner_;
   MatchingLogic* logic_;
+  MatchLogic* matches_;
 };
 
 }  // namespace peermatch::api

@@ -182,6 +182,23 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
     errors.Add("expected_version", "must be >= 1");
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  // Erasure (SPEC §9): first the member's matches (ended, their id blanked,
+  // their exclusions dropped), then the profile with its indexes and other
+  // members' block entries. Each step is atomic; a failure between them
+  // leaves the member in place, so retrying the delete completes it.
+  ASSIGN_OR_RETURN(store::MemberRecord existing,
+                   repo_->Get(req.pool(), req.id(), deadline));
+  if (req.has_expected_version() &&
+      existing.version != req.expected_version()) {
+    return absl::AbortedError(absl::StrCat("version mismatch: expected ",
+                                           req.expected_version(), ", stored ",
+                                           existing.version));
+  }
+  int ended = 0;
+  if (matches_ != nullptr) {
+    ASSIGN_OR_RETURN(ended,
+                     matches_->EraseMember(req.pool(), req.id(), deadline));
+  }
   store::DeleteOptions options;
   if (req.has_expected_version()) {
     options.expected_version = req.expected_version();
@@ -191,7 +208,7 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
                    repo_->Delete(req.pool(), req.id(), options, deadline));
   (void)r;
   if (on_write_) on_write_(req.pool(), req.id(), nullptr);
-  resp->set_matches_ended(0);
+  resp->set_matches_ended(ended);
   resp->set_groups_changed(0);
   return absl::OkStatus();
 }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "peermatch/v1/member_service.grpc.pb.h"
 #include "service/api/unary.h"
+#include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 
 namespace peermatch::api {
@@ -31,8 +32,10 @@ class MemberLogic {
   using WriteHook = std::function<void(const std::string&, const std::string&,
                                        const v1::Member*)>;
 
-  explicit MemberLogic(store::MemberRepository* repo, WriteHook on_write = {})
-      : repo_(repo), on_write_(std::move(on_write)) {}
+  // `matches` may be null (no match records to erase).
+  MemberLogic(store::MemberRepository* repo, store::MatchRepository* matches,
+              WriteHook on_write = {})
+      : repo_(repo), matches_(matches), on_write_(std::move(on_write)) {}
 
   absl::Status Upsert(const v1::UpsertMemberRequest& req, absl::Time deadline,
                       v1::UpsertMemberResponse* resp);
@@ -49,6 +52,7 @@ class MemberLogic {
 
  private:
   store::MemberRepository* repo_;
+  store::MatchRepository* matches_;
   WriteHook on_write_;
 };
 

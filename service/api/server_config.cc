@@ -42,6 +42,8 @@ void DefineServerFlags(FlagSet* f) {
             "approximate length the change stream of a pool is trimmed to");
   f->Define("sync-max-members", std::to_string(d.sync_max_members),
             "largest pool a synchronous batch run accepts");
+  f->Define("expiry-interval-s", std::to_string(d.expiry_interval_s),
+            "how often PROPOSED matches past the proposal TTL are expired");
 }
 
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(const FlagSet& f) {
@@ -91,6 +93,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const FlagSet& f) {
   ASSIGN_OR_RETURN(c.feed_max_len, f.GetInt("feed-max-len", 1000, 100000000));
   ASSIGN_OR_RETURN(c.sync_max_members,
                    f.GetInt("sync-max-members", 1, 10000000));
+  ASSIGN_OR_RETURN(c.expiry_interval_s,
+                   f.GetInt("expiry-interval-s", 1, 86400));
   return c;
 }
 

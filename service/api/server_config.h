@@ -38,6 +38,7 @@ struct ServerConfig {
   int64_t max_message_bytes = 48 << 20;
   int64_t feed_max_len = 100000;
   int64_t sync_max_members = 50000;
+  int64_t expiry_interval_s = 30;
 };
 
 void DefineServerFlags(FlagSet* flags);

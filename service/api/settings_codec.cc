@@ -122,7 +122,7 @@ void MergeSettings(const v1::PoolSettings& p, absl::string_view prefix,
   if (!FiniteNonNegative(s.churn_weight)) {
     errors->Add(Path(prefix, "churn_weight"), "must be finite and >= 0");
   }
-  CheckRange(full->service.proposal_ttl_seconds, 60, 31536000,
+  CheckRange(full->service.proposal_ttl_seconds, 1, 31536000,
              Path(prefix, "proposal_ttl_seconds"), errors);
 }
 

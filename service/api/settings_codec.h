@@ -14,7 +14,7 @@
 // 15-10080; min_score 0-1; min_size 2-50, max_size min_size-50, target_size
 // between them; max_stage_spread 0-4; session_minutes 15-1440 and a
 // multiple of 15; affinity weights finite, >= 0, one > 0; churn_weight finite
-// and >= 0; proposal_ttl_seconds 60-31536000.
+// and >= 0; proposal_ttl_seconds 1-31536000.
 #ifndef PEERMATCH_SERVICE_API_SETTINGS_CODEC_H_
 #define PEERMATCH_SERVICE_API_SETTINGS_CODEC_H_
 

@@ -63,6 +63,11 @@ bool PoolView::mentee_active(matcher::MemberIndex e) const {
   return it != live_mentees_->end() && it->second;
 }
 
+int64_t PoolView::member_version(matcher::MemberIndex i) const {
+  auto it = versions_->find(pool_->id(i));
+  return it == versions_->end() ? 0 : it->second;
+}
+
 int PoolView::mentor_active_load(matcher::MemberIndex m) const {
   auto it = active_loads_->find(pool_->id(m));
   return it == active_loads_->end() ? 0 : it->second;
@@ -216,6 +221,7 @@ absl::Status PoolSnapshots::Read(
   view.loads_ = &entry->loads;
   view.active_loads_ = &entry->active_loads;
   view.live_mentees_ = &entry->live_mentees;
+  view.versions_ = &entry->versions;
   view.position_ = &entry->position;
   return fn(view);
 }
@@ -343,6 +349,7 @@ absl::StatusOr<PoolSnapshots::PoolCopy> PoolSnapshots::Copy(
     copy.live_loads = entry->loads;
     copy.active_loads = entry->active_loads;
     copy.live_mentees = entry->live_mentees;
+    copy.versions = entry->versions;
     copy.position = entry->position;
   }
   if (copy.pool->week().start != week.start) {

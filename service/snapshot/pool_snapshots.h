@@ -122,6 +122,8 @@ class PoolView {
   int mentor_active_load(matcher::MemberIndex m) const;
   // Whether a mentee's live match is ACTIVE.
   bool mentee_active(matcher::MemberIndex e) const;
+  // The stored version of the member the snapshot holds.
+  int64_t member_version(matcher::MemberIndex i) const;
   // The change-stream position this view reflects (as "<ms>-<seq>").
   const store::StreamId& position() const { return *position_; }
 
@@ -134,6 +136,7 @@ class PoolView {
   const absl::flat_hash_map<std::string, int>* loads_ = nullptr;
   const absl::flat_hash_map<std::string, int>* active_loads_ = nullptr;
   const absl::flat_hash_map<std::string, bool>* live_mentees_ = nullptr;
+  const absl::flat_hash_map<std::string, int64_t>* versions_ = nullptr;
   const store::StreamId* position_ = nullptr;
 };
 
@@ -170,6 +173,7 @@ class PoolSnapshots {
     absl::flat_hash_map<std::string, int> live_loads;     // mentor -> live
     absl::flat_hash_map<std::string, int> active_loads;   // mentor -> ACTIVE
     absl::flat_hash_map<std::string, bool> live_mentees;  // mentee -> ACTIVE?
+    absl::flat_hash_map<std::string, int64_t> versions;   // member versions
     store::StreamId position;
   };
   absl::StatusOr<PoolCopy> Copy(const std::string& pool,

@@ -673,11 +673,18 @@ absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
     ASSIGN_OR_RETURN(int64_t discarded, (*r)[1].ToInt64());
     out.discarded = static_cast<int>(discarded);
     ReplyView flags = (*r)[2];
+    absl::flat_hash_map<std::string, std::string> old_id;  // "e|m" -> id
+    for (const MatchRecord& o : old) {
+      old_id[absl::StrCat(o.mentee, "|", o.mentor)] = o.id;
+    }
     for (size_t i = 0; i < spec.proposals.size() && i < flags.size(); ++i) {
       if (flags[i].integer() == 1) {
         ++out.kept;
+        out.ids.push_back(old_id[absl::StrCat(spec.proposals[i].mentee, "|",
+                                              spec.proposals[i].mentor)]);
       } else {
         out.created.push_back(new_ids[i]);
+        out.ids.push_back(new_ids[i]);
       }
     }
     if (static_cast<int64_t>(out.created.size()) != created) {

@@ -111,6 +111,8 @@ struct CommitSpec {
 
 struct CommitResult {
   std::vector<std::string> created;  // new match ids, in proposal order
+  // Per proposal, the id of its match: the new one, or the kept record's.
+  std::vector<std::string> ids;
   int kept = 0;       // identical proposals that kept their record
   int discarded = 0;  // earlier proposals removed
 };

@@ -77,7 +77,7 @@ class PoolServiceTest(unittest.TestCase):
             (settings_pb2.PoolSettings(min_score=1.5), "settings.min_score"),
             (settings_pb2.PoolSettings(min_size=9), "settings.max_size"),
             (settings_pb2.PoolSettings(mentor_min_stage=0), "settings.mentor_min_stage"),
-            (settings_pb2.PoolSettings(proposal_ttl_seconds=1), "settings.proposal_ttl_seconds"),
+            (settings_pb2.PoolSettings(proposal_ttl_seconds=0), "settings.proposal_ttl_seconds"),
         ]
         for patch, field in cases:
             with self.subTest(field=field):

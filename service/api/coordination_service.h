@@ -1,0 +1,39 @@
+// CoordinationService: batch runs, publishing and manual matches
+// (MatchLogic), group formation and jobs (added as they are built).
+// RPCs not implemented here answer UNIMPLEMENTED through the generated base.
+#ifndef PEERMATCH_SERVICE_API_COORDINATION_SERVICE_H_
+#define PEERMATCH_SERVICE_API_COORDINATION_SERVICE_H_
+
+#include "peermatch/v1/coordination_service.grpc.pb.h"
+#include "service/api/match_logic.h"
+#include "service/api/unary.h"
+
+namespace peermatch::api {
+
+class CoordinationServiceImpl final
+    : public v1::CoordinationService::CallbackService {
+ public:
+  CoordinationServiceImpl(RpcRunner* runner, MatchLogic* matches)
+      : runner_(runner), matches_(matches) {}
+
+  grpc::ServerUnaryReactor* RunMatching(grpc::CallbackServerContext* ctx,
+                                        const v1::RunMatchingRequest* req,
+                                        v1::RunMatchingResponse* resp) override;
+  grpc::ServerUnaryReactor* PublishMatches(
+      grpc::CallbackServerContext* ctx, const v1::PublishMatchesRequest* req,
+      v1::PublishMatchesResponse* resp) override;
+  grpc::ServerUnaryReactor* DiscardProposals(
+      grpc::CallbackServerContext* ctx, const v1::DiscardProposalsRequest* req,
+      v1::DiscardProposalsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateManualMatch(
+      grpc::CallbackServerContext* ctx, const v1::CreateManualMatchRequest* req,
+      v1::CreateManualMatchResponse* resp) override;
+
+ private:
+  RpcRunner* runner_;
+  MatchLogic* matches_;
+};
+
+}  // namespace peermatch::api
+
+#endif  // PEERMATCH_SERVICE_API_COORDINATION_SERVICE_H_
