@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/coord_cmd.h"
 #include "cli/members_cmd.h"
 #include "cli/plan_cmd.h"
 #include "cli/rpc.h"
@@ -31,6 +32,22 @@ const Command kCommands[] = {
     {"members",
      "members get|list|upsert|delete|import --pool POOL ...   member sync",
      RunMembers},
+    {"match",
+     "match run|publish|discard|manual --pool POOL ...   batch runs, "
+     "publishing, manual matches",
+     RunMatch},
+    {"matches",
+     "matches list|get|respond|end --pool POOL ...   read and answer matches",
+     RunMatches},
+    {"recommend", "recommend --pool POOL --mentee ID [--k N]   top mentors",
+     RunRecommend},
+    {"explain", "explain --pool POOL --mentee ID --mentor ID   a pair's score",
+     RunExplain},
+    {"settings", "settings get|update --pool POOL [JSON|-]   pool settings",
+     RunSettings},
+    {"stats", "stats --pool POOL          pool statistics", RunStats},
+    {"call", "call Service/Method [JSON|-]   any unary RPC, JSON in and out",
+     RunCall},
     {"plan",
      "plan --members FILE.jsonl [--settings FILE.json] [--reference-time "
      "RFC3339]   offline what-if",

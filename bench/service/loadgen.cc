@@ -27,6 +27,7 @@
 
 #include "bench/generator/cohort.h"
 #include "grpcpp/grpcpp.h"
+#include "peermatch/v1/coordination_service.grpc.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/member_service.grpc.pb.h"
 #include "service/api/member_codec.h"
@@ -46,6 +47,8 @@ struct Options {
   int batch = 1000;
   double duration_s = 10;
   uint64_t seed = 1;
+  int mentees = -1;  // with --mentors: an explicit split instead of 70/20/10
+  int mentors = -1;
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -79,6 +82,11 @@ std::vector<v1::Member> Cohort(const Options& o) {
   c.mentees = o.members * 7 / 10;
   c.mentors = o.members / 5;
   c.group_members = o.members - c.mentees - c.mentors;
+  if (o.mentees >= 0 && o.mentors >= 0) {
+    c.mentees = o.mentees;
+    c.mentors = o.mentors;
+    c.group_members = 0;
+  }
   std::vector<v1::Member> out;
   for (const auto& p : GenerateCohort(c)) out.push_back(api::FromProfile(p));
   return out;
@@ -185,6 +193,33 @@ int Import(const Options& o, v1::MemberService::Stub* stub) {
 
 std::shared_ptr<grpc::Channel> channel_;
 
+// One synchronous RunMatching on the imported pool, timed by the client.
+int Batch(const Options& o) {
+  auto coord = v1::CoordinationService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  v1::RunMatchingRequest req;
+  req.set_pool(o.pool);
+  v1::RunMatchingResponse resp;
+  auto start = Clock::now();
+  grpc::Status s = coord->RunMatching(&ctx, req, &resp);
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!s.ok()) {
+    std::fprintf(stderr, "RunMatching failed: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  const v1::MatchingReport& r = resp.report();
+  std::printf(
+      "{\"mode\":\"batch\",\"seconds\":%.3f,\"matched\":%d,"
+      "\"unmatched\":%d,\"blocking_pairs\":%lld,\"list_entries\":%lld,"
+      "\"created\":%d,\"discarded\":%d}\n",
+      secs, r.matched(), r.unmatched(),
+      static_cast<long long>(r.blocking_pairs()),
+      static_cast<long long>(r.preference_list_entries()),
+      r.proposals_created(), r.proposals_discarded());
+  return 0;
+}
+
 int Unary(const Options& o, v1::MemberService::Stub* stub) {
   std::vector<v1::Member> members = Cohort(o);
   struct Slot {
@@ -257,12 +292,13 @@ int main(int argc, char** argv) {
   peermatch::bench::Options o;
   if (!peermatch::bench::ParseArgs(argc, argv, &o) ||
       (o.mode != "import" && o.mode != "get" && o.mode != "upsert" &&
-       o.mode != "recommend")) {
-    std::fprintf(
-        stderr,
-        "usage: peermatch_loadgen [--target H:P] [--mode "
-        "import|get|upsert|recommend] [--pool P] [--members N] [--concurrency "
-        "C] [--batch B] [--duration-s D] [--seed S]\n");
+       o.mode != "recommend" && o.mode != "batch")) {
+    std::fprintf(stderr,
+                 "usage: peermatch_loadgen [--target H:P] [--mode "
+                 "import|get|upsert|recommend|batch] [--pool P] [--members N] "
+                 "[--concurrency "
+                 "C] [--batch B] [--duration-s D] [--seed S] [--mentees N "
+                 "--mentors M]\n");
     return 2;
   }
   grpc::ChannelArguments args;
@@ -271,6 +307,7 @@ int main(int argc, char** argv) {
       o.target, grpc::InsecureChannelCredentials(), args);
   peermatch::bench::channel_ = channel;
   auto stub = peermatch::v1::MemberService::NewStub(channel);
+  if (o.mode == "batch") return peermatch::bench::Batch(o);
   return o.mode == "import" ? peermatch::bench::Import(o, stub.get())
                             : peermatch::bench::Unary(o, stub.get());
 }
