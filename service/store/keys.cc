@@ -83,6 +83,21 @@ std::string JobLease(absl::string_view pool) { return PoolKey(pool, "lease"); }
 
 std::string JobFence(absl::string_view pool) { return PoolKey(pool, "fence"); }
 
+std::string Job(absl::string_view pool, absl::string_view job_id) {
+  return PoolKey(pool, "job", job_id);
+}
+std::string JobSeq(absl::string_view pool) { return PoolKey(pool, "seq-job"); }
+std::string JobIndex(absl::string_view pool) {
+  return PoolKey(pool, "idx-job");
+}
+std::string JobIdempotency(absl::string_view pool) {
+  return PoolKey(pool, "idem-job");
+}
+std::string JobQueue(absl::string_view pool) {
+  return PoolKey(pool, "queue-job");
+}
+std::string JobPools() { return "pm:jobpools"; }
+
 std::string Pools() { return "pm:pools"; }
 
 }  // namespace peermatch::store::keys

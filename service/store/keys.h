@@ -61,6 +61,26 @@ std::string JobLease(absl::string_view pool);
 // STRING: the counter (INCR) that issues fencing tokens; never reset.
 std::string JobFence(absl::string_view pool);
 
+// Batch jobs (R-JOBS; job_repository.h, docs/jobs.md).
+// HASH of one job: k (kind), s (state, proto numbers), ph (phase), pr
+// (progress percent), ik (idempotency key), rt (reference time), o (options
+// payload), r (result payload), er (error), ct, st, et (create, start, end
+// time; Unix ms), at (attempt), ac (actor), ow (owner replica), cx (cancel
+// requested), cm (committing), n (sequence number), v (version).
+std::string Job(absl::string_view pool, absl::string_view job_id);
+// STRING counter for job ids ("j<n>").
+std::string JobSeq(absl::string_view pool);
+// ZSET of every job id by sequence number (ListJobs, newest first).
+std::string JobIndex(absl::string_view pool);
+// HASH idempotency key -> job id.
+std::string JobIdempotency(absl::string_view pool);
+// LIST of QUEUED job ids, oldest first.
+std::string JobQueue(absl::string_view pool);
+// SET of the pools that may have QUEUED or RUNNING jobs, so workers find
+// work without scanning. Global like Pools(): its own SADD/SREM, never
+// inside a pool's script.
+std::string JobPools();
+
 // Matches (R-MATCHREC, R-LIFECYCLE; match_repository.h).
 // HASH of one match: e, m (mentee, mentor ids), s (state, proto numbers),
 // se, sm (score millionths), o (origin), j (job), ov (override), er (end

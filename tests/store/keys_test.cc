@@ -22,13 +22,17 @@ MemberKinds() {
       std::function<std::string(absl::string_view, absl::string_view)>>>{
       {"Member", keys::Member},
       {"BlockedBy", keys::BlockedBy},
+      {"Job", keys::Job},
   };
   return *kinds;
 }
 
 std::vector<std::string> PoolKeys(absl::string_view pool) {
-  return {keys::MemberIds(pool), keys::Feed(pool),     keys::Settings(pool),
-          keys::Audit(pool),     keys::JobLease(pool), keys::JobFence(pool)};
+  return {keys::MemberIds(pool),      keys::Feed(pool),
+          keys::Settings(pool),       keys::Audit(pool),
+          keys::JobLease(pool),       keys::JobFence(pool),
+          keys::JobSeq(pool),         keys::JobIndex(pool),
+          keys::JobIdempotency(pool), keys::JobQueue(pool)};
 }
 
 std::string RandomId(std::mt19937& rng, absl::string_view alphabet,
@@ -54,6 +58,12 @@ TEST(KeysTest, ExactFormats) {
   EXPECT_EQ(keys::Audit("p-1"), "pm:{p-1}:audit");
   EXPECT_EQ(keys::JobLease("p-1"), "pm:{p-1}:lease");
   EXPECT_EQ(keys::JobFence("p-1"), "pm:{p-1}:fence");
+  EXPECT_EQ(keys::Job("p-1", "j7"), "pm:{p-1}:job:j7");
+  EXPECT_EQ(keys::JobSeq("p-1"), "pm:{p-1}:seq-job");
+  EXPECT_EQ(keys::JobIndex("p-1"), "pm:{p-1}:idx-job");
+  EXPECT_EQ(keys::JobIdempotency("p-1"), "pm:{p-1}:idem-job");
+  EXPECT_EQ(keys::JobQueue("p-1"), "pm:{p-1}:queue-job");
+  EXPECT_EQ(keys::JobPools(), "pm:jobpools");
   EXPECT_EQ(keys::PoolPrefix("p-1"), "pm:{p-1}:");
   EXPECT_EQ(keys::Pools(), "pm:pools");
 }
@@ -114,6 +124,7 @@ TEST(KeysTest, DistinctKindsAndIdsGiveDistinctKeys) {
 
 TEST(KeysTest, PoolRegistryIsNotInAPoolSlot) {
   EXPECT_EQ(HashTag(keys::Pools()), keys::Pools());
+  EXPECT_EQ(HashTag(keys::JobPools()), keys::JobPools());
 }
 
 TEST(KeysTest, PoolIdValidation) {
