@@ -87,19 +87,26 @@ return {1, v, 1}
   return *kScript;
 }
 
-// Delete with erasure.
+// Delete with erasure, matches included (SPEC §9). The match keys are
+// MatchRepository's (keys.h, docs/key-schema.md).
 //   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] rblk:<id>  KEYS[4] feed
-//   KEYS[5] audit  KEYS[5+j] m:<x_j> for declared blockers j=1..nx
-//   KEYS[5+nx+k] rblk:<y_k> for declared blocked ids k >= 1
+//   KEYS[5] audit  KEYS[6] by-member:<id>  KEYS[7] excluded  KEYS[8] active
+//   KEYS[9] proposed
+//   KEYS[9+j] m:<x_j> for declared blockers j=1..nx
+//   KEYS[9+nx+k] rblk:<y_k> for declared blocked ids k=1..ny
+//   KEYS[9+nx+ny+3i-2 .. 9+nx+ny+3i] match:<mid_i>, live-mentee:<e_i>,
+//   live-mentor:<m_i> for declared matches i=1..nm
 //   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] now (Unix ms)
 //   ARGV[4] feed MAXLEN  ARGV[5] audit MAXLEN  ARGV[6] actor ('' = no audit)
-//   ARGV[7] nx  ARGV[7+j] x_j  ARGV[7+nx+k] y_k
-// Returns {1, deleted version, erased entries} or, when the stored lists
-// name an undeclared member, {0, {blockers}, {blocked}}.
+//   ARGV[7] nx  ARGV[8] ny  ARGV[9] nm  then x_j, y_k, and (mid_i, e_i, m_i)
+// Returns {1, deleted version, erased block entries, matches ended} or, when
+// a stored list names an undeclared member or match (or a declared match
+// names other members than declared), {0, {blockers}, {blocked}} without
+// writing.
 const Script& DeleteScript() {
   static const Script* const kScript = new Script(R"lua(
-local nx = tonumber(ARGV[7])
-if #KEYS ~= 5 + nx + (#ARGV - 7 - nx) then
+local nx, ny, nm = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+if #KEYS ~= 9 + nx + ny + 3 * nm or #ARGV ~= 9 + nx + ny + 3 * nm then
   return redis.error_reply('ERR delete: KEYS and ARGV disagree')
 end
 local id = ARGV[1]
@@ -112,20 +119,42 @@ if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= tonumber(h[1]) then
                            ARGV[2] .. ', stored ' .. h[1])
 end
 local member_key = {}
-for j = 1, nx do member_key[ARGV[7 + j]] = KEYS[5 + j] end
+for j = 1, nx do member_key[ARGV[9 + j]] = KEYS[9 + j] end
 local rblk = {}
-for k = 1, #ARGV - 7 - nx do rblk[ARGV[7 + nx + k]] = KEYS[5 + nx + k] end
+for k = 1, ny do rblk[ARGV[9 + nx + k]] = KEYS[9 + nx + k] end
+local dm = {}
+for i = 1, nm do
+  local a, k = 9 + nx + ny + 3 * (i - 1), 9 + nx + ny + 3 * (i - 1)
+  dm[ARGV[a + 1]] = {key = KEYS[k + 1], kle = KEYS[k + 2], klm = KEYS[k + 3],
+                     e = ARGV[a + 2], m = ARGV[a + 3]}
+end
 local blockers = redis.call('SMEMBERS', KEYS[3])
 local blocked = {}
 if h[2] then
   for y in string.gmatch(h[2], '[^,]+') do blocked[#blocked + 1] = y end
 end
+local stale = false
 for _, x in ipairs(blockers) do
-  if x ~= id and not member_key[x] then return {0, blockers, blocked} end
+  if x ~= id and not member_key[x] then stale = true end
 end
 for _, y in ipairs(blocked) do
-  if y ~= id and not rblk[y] then return {0, blockers, blocked} end
+  if y ~= id and not rblk[y] then stale = true end
 end
+local mids = redis.call('ZRANGE', KEYS[6], 0, -1)
+local recs = {}
+for _, mid in ipairs(mids) do
+  local d = dm[mid]
+  if not d then
+    stale = true
+  else
+    local r = redis.call('HMGET', d.key, 'e', 'm', 's', 'ex')
+    if r[3] then
+      if r[1] ~= d.e or r[2] ~= d.m then stale = true end
+      recs[#recs + 1] = {mid, d, r}
+    end
+  end
+end
+if stale then return {0, blockers, blocked} end
 local now = ARGV[3]
 local erased = 0
 for _, x in ipairs(blockers) do
@@ -146,15 +175,43 @@ end
 for _, y in ipairs(blocked) do
   if y ~= id then redis.call('SREM', rblk[y], id) end
 end
-redis.call('DEL', KEYS[1], KEYS[3])
+-- Matches: live ones end (capacity and the mentee's slot freed); every
+-- record loses the id and any free text (a decline reason may be the
+-- member's own words); pairs excluded through these records are dropped.
+local ended = 0
+for _, rec in ipairs(recs) do
+  local mid, d, r = rec[1], rec[2], rec[3]
+  local v = redis.call('HINCRBY', d.key, 'v', 1)
+  if r[3] == '1' or r[3] == '2' then
+    redis.call('ZREM', KEYS[9], mid)
+    redis.call('SREM', KEYS[8], mid)
+    if redis.call('GET', d.kle) == mid then redis.call('DEL', d.kle) end
+    redis.call('SREM', d.klm, mid)
+    redis.call('HSET', d.key, 's', 4, 'er', 'member_deleted')
+    redis.call('HDEL', d.key, 'xt')
+    ended = ended + 1
+  else
+    if r[3] == '3' or r[4] == '1' then
+      redis.call('HDEL', KEYS[7], r[1] .. '|' .. r[2])
+    end
+    redis.call('HSET', d.key, 'er', '')
+  end
+  redis.call('HSET', d.key, 'ut', now)
+  if r[1] == id then redis.call('HSET', d.key, 'e', '') end
+  if r[2] == id then redis.call('HSET', d.key, 'm', '') end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
+             'kind', 'match', 'op', 'erased', 'id', mid, 'v', v)
+end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[6])
 redis.call('ZREM', KEYS[2], id)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
            'kind', 'member', 'op', 'delete', 'id', id, 'v', h[1])
 if ARGV[6] ~= '' then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*',
-             'action', 'member.delete', 'actor', ARGV[6], 'id', id, 't', now)
+             'action', 'member.delete', 'actor', ARGV[6], 'id', id,
+             'matches_ended', ended, 't', now)
 end
-return {1, tonumber(h[1]), erased}
+return {1, tonumber(h[1]), erased, ended}
 )lua");
   return *kScript;
 }
@@ -486,6 +543,47 @@ absl::StatusOr<MemberPage> MemberRepository::List(absl::string_view pool,
   return page;
 }
 
+namespace {
+
+// The member's matches with the ids each names (the keys the delete script
+// must declare): ZRANGE by-member, then one pipeline of HMGET e m. A record
+// that vanished meanwhile is declared with empty ids; the script re-checks
+// everything.
+struct MatchDeclaration {
+  std::string id;
+  std::string mentee;
+  std::string mentor;
+};
+
+absl::StatusOr<std::vector<MatchDeclaration>> ReadMatchDeclarations(
+    RedisClient& client, absl::string_view pool, absl::string_view member,
+    absl::Time deadline) {
+  const std::string by_member = keys::MemberMatches(pool, member);
+  ASSIGN_OR_RETURN(
+      Reply r, client.Run(by_member, Command({"ZRANGE", by_member, "0", "-1"}),
+                          deadline));
+  if (r.is_error()) return ErrorReplyToStatus(r.str());
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, r.ToStrings());
+  std::vector<MatchDeclaration> out;
+  if (ids.empty()) return out;
+  std::vector<Command> reads;
+  reads.reserve(ids.size());
+  for (const std::string& mid : ids) {
+    reads.push_back(Command({"HMGET", keys::Match(pool, mid), "e", "m"}));
+  }
+  ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                   client.Pipeline(by_member, reads, deadline));
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (replies[i].is_error()) return ErrorReplyToStatus(replies[i].str());
+    out.push_back({std::move(ids[i]), std::string(replies[i][0].str()),
+                   std::string(replies[i][1].str())});
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<DeleteResult> MemberRepository::Delete(
     absl::string_view pool, absl::string_view id, const DeleteOptions& options,
     absl::Time deadline) {
@@ -498,15 +596,37 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
   std::vector<std::string> blockers;  // declared: members that block `id`
   std::vector<std::string> blocked;   // declared: members `id` blocks
   for (int attempt = 0; attempt <= kMaxHandshakes; ++attempt) {
+    // Matches are re-read every round (cheap; deletes are rare), so a
+    // record that changed under the last round is declared correctly now.
+    ASSIGN_OR_RETURN(std::vector<MatchDeclaration> matches,
+                     ReadMatchDeclarations(*client_, pool, id, deadline));
     const int nx = static_cast<int>(blockers.size());
-    Command c = DeleteScript().Begin(5 + nx + static_cast<int>(blocked.size()));
+    const int ny = static_cast<int>(blocked.size());
+    const int nm = static_cast<int>(matches.size());
+    Command c = DeleteScript().Begin(9 + nx + ny + 3 * nm);
+    c.Reserve(3 + 2 * (9 + nx + ny + 3 * nm));
+    const std::string match_key_placeholder = keys::MemberMatches(pool, id);
     c.Add(keys::Member(pool, id))
         .Add(keys::MemberIds(pool))
         .Add(keys::BlockedBy(pool, id))
         .Add(keys::Feed(pool))
-        .Add(keys::Audit(pool));
+        .Add(keys::Audit(pool))
+        .Add(match_key_placeholder)
+        .Add(keys::ExcludedPairs(pool))
+        .Add(keys::ActiveMatches(pool))
+        .Add(keys::ProposedMatches(pool));
     for (const std::string& x : blockers) c.Add(keys::Member(pool, x));
     for (const std::string& y : blocked) c.Add(keys::BlockedBy(pool, y));
+    for (const MatchDeclaration& m : matches) {
+      // A blanked id (the other member was erased before) names no key; the
+      // script only touches the live slots of live matches, which always
+      // name both members, so any key of the pool's slot may stand in.
+      c.Add(keys::Match(pool, m.id))
+          .Add(m.mentee.empty() ? match_key_placeholder
+                                : keys::MenteeLive(pool, m.mentee))
+          .Add(m.mentor.empty() ? match_key_placeholder
+                                : keys::MentorLive(pool, m.mentor));
+    }
     c.Add(id);
     if (options.expected_version.has_value()) {
       c.AddInt(*options.expected_version);
@@ -517,9 +637,14 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
         .AddInt(options_.feed_max_len)
         .AddInt(options_.audit_max_len)
         .Add(options.actor)
-        .AddInt(nx);
+        .AddInt(nx)
+        .AddInt(ny)
+        .AddInt(nm);
     c.AddAll(blockers);
     c.AddAll(blocked);
+    for (const MatchDeclaration& m : matches) {
+      c.Add(m.id).Add(m.mentee).Add(m.mentor);
+    }
     ASSIGN_OR_RETURN(
         Reply r,
         DeleteScript().Run(*client_, keys::MemberIds(pool), c, deadline));
@@ -530,6 +655,7 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
       DeleteResult out;
       ASSIGN_OR_RETURN(out.version, r[1].ToInt64());
       ASSIGN_OR_RETURN(out.erased_block_entries, r[2].ToInt64());
+      ASSIGN_OR_RETURN(out.matches_ended, r[3].ToInt64());
       return out;
     }
     // Accumulate, as in ParseUpsert.
@@ -545,7 +671,7 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
     SortUnique(blocked);
   }
   return absl::AbortedError(
-      "block lists changed concurrently too often; retry");
+      "block lists or matches changed concurrently too often; retry");
 }
 
 absl::StatusOr<PoolLoad> MemberRepository::LoadAll(absl::string_view pool,

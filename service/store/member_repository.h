@@ -28,7 +28,17 @@
 //   - Delete erases every trace (SPEC §9): the hash (with its blocked list),
 //     the index entry, its reverse-index set, its entries in the reverse
 //     index of the members it blocked, and every other member's block entry
-//     about it (those members get a version bump and an event).
+//     about it (those members get a version bump and an event). In the same
+//     script it erases the member from the match records (match_repository.h
+//     keys): every live (PROPOSED or ACTIVE) match of theirs becomes ENDED
+//     with end reason "member_deleted", freeing the mentor's capacity and
+//     the mentee's live slot; every record of theirs, live or not, gets their
+//     id blanked (""), its free-text end reason cleared (except
+//     "member_deleted"), a version bump and an `op erased` event; every
+//     excluded pair recorded through those matches (DECLINED, or ENDED with
+//     exclude) is removed; their by-member match index is deleted. After it,
+//     no key, hash field or value, or set/zset member names the id; only the
+//     feed and audit streams hold it, as a bare id.
 //   - Feed events hold ids, versions and ops only.
 //   - All keys touched by a script are in KEYS[] and share the `{pool}` tag,
 //     so every call is legal on Redis Cluster and goes to one node.
@@ -124,6 +134,8 @@ struct DeleteResult {
   int64_t version = 0;  // the version that was deleted
   // Other members' block entries about the deleted id that were erased.
   int64_t erased_block_entries = 0;
+  // The member's live (PROPOSED or ACTIVE) matches that were ended.
+  int64_t matches_ended = 0;
 };
 
 struct MemberRepositoryOptions {
@@ -173,8 +185,11 @@ class MemberRepository {
                                   absl::string_view after_id,
                                   absl::Time deadline);
 
-  // Deletes and erases `id` (see above). NOT_FOUND when absent; ABORTED on
-  // an expected_version mismatch.
+  // Deletes and erases `id` (see above), ending their live matches. NOT_FOUND
+  // when absent; ABORTED on an expected_version mismatch, or when block
+  // lists or the member's matches kept changing under the handshake (64
+  // rounds). The audit entry (with an actor) is {action member.delete,
+  // actor, id, matches_ended, t}.
   absl::StatusOr<DeleteResult> Delete(absl::string_view pool,
                                       absl::string_view id,
                                       const DeleteOptions& options,

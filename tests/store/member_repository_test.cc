@@ -2,6 +2,7 @@
 // (R-STORE, R-MEMBER, R-SEC erasure, R-TEST).
 #include "service/store/member_repository.h"
 
+#include <atomic>
 #include <latch>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "service/store/change_feed.h"
 #include "service/store/keys.h"
+#include "service/store/match_repository.h"
 #include "tests/store/store_fixture.h"
 #include "tests/support/status_matchers.h"
 
@@ -557,9 +559,216 @@ TEST_P(MemberRepositoryTest, DeleteErasesEveryTrace) {
   ASSERT_OK_AND_ASSIGN(TestReply a,
                        Inspect(audit, {"XRANGE", audit, "-", "+"}));
   ASSERT_EQ(a.elements.size(), 1u);
-  EXPECT_THAT(a.elements[0].elements[1].Strings(),
-              ElementsAre("action", "member.delete", "actor", "coordinator-1",
-                          "id", "alice", "t", "1700000000123"));
+  EXPECT_THAT(
+      a.elements[0].elements[1].Strings(),
+      ElementsAre("action", "member.delete", "actor", "coordinator-1", "id",
+                  "alice", "matches_ended", "0", "t", "1700000000123"));
+}
+
+// Every value of every key of the pool, by type, for erasure scans: hash
+// fields and values, set and zset members, strings, and stream field values
+// (streams separately: they may hold bare ids).
+struct PoolValues {
+  std::vector<std::pair<std::string, std::string>> stored;  // key, value
+  std::vector<std::pair<std::string, std::string>> streamed;
+};
+
+class MemberErasureTest : public MemberRepositoryTest {
+ protected:
+  void SetUp() override {
+    MemberRepositoryTest::SetUp();
+    if (HasFatalFailure()) return;
+    MatchRepositoryOptions o;
+    o.clock = [] { return kNow; };
+    matches_ = std::make_unique<MatchRepository>(client_.get(), o);
+  }
+  void Add(const std::string& id) {
+    ASSERT_THAT(repo_->Upsert(kPool, W(id, "profile of " + id), Soon()),
+                IsOk());
+  }
+  MentorCapacity Mentor(const std::string& id) {
+    absl::StatusOr<MemberRecord> m = repo_->Get(kPool, id, Soon());
+    EXPECT_THAT(m, IsOk());
+    return {id, m.ok() ? m->version : 0, 20};
+  }
+  absl::StatusOr<MatchRecord> Manual(const std::string& e,
+                                     const std::string& m) {
+    return matches_->CreateManual(kPool, {e, m, 500000, 500000}, Mentor(m),
+                                  false, "", "coord", Soon());
+  }
+  absl::StatusOr<MatchRecord> Apply(const std::string& match_id,
+                                    const std::string& op,
+                                    const std::string& member,
+                                    const std::string& reason, bool exclude) {
+    TransitionSpec t;
+    t.op = op;
+    t.member = member;
+    t.reason = reason;
+    t.exclude = exclude;
+    t.actor = "coord";
+    return matches_->Transition(kPool, match_id, t, Soon());
+  }
+  PoolValues Values() {
+    PoolValues out;
+    for (const std::string& k : ScanAll(keys::PoolPrefix(kPool) + "*")) {
+      absl::StatusOr<TestReply> type = Inspect(k, {"TYPE", k});
+      EXPECT_THAT(type, IsOk());
+      if (!type.ok()) continue;
+      std::vector<std::string> cmd;
+      if (type->str == "hash") cmd = {"HGETALL", k};
+      if (type->str == "set") cmd = {"SMEMBERS", k};
+      if (type->str == "zset") cmd = {"ZRANGE", k, "0", "-1"};
+      if (type->str == "string") cmd = {"GET", k};
+      if (type->str == "stream") cmd = {"XRANGE", k, "-", "+"};
+      EXPECT_FALSE(cmd.empty()) << k << " " << type->str;
+      absl::StatusOr<TestReply> r = Inspect(k, cmd);
+      EXPECT_THAT(r, IsOk());
+      if (!r.ok()) continue;
+      if (type->str == "stream") {
+        for (const TestReply& e : r->elements) {
+          const auto& kv = e.elements[1].elements;
+          for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+            out.streamed.push_back({k, kv[i + 1].str});
+          }
+        }
+      } else if (type->str == "string") {
+        out.stored.push_back({k, r->str});
+      } else {
+        for (const TestReply& e : r->elements) out.stored.push_back({k, e.str});
+      }
+    }
+    return out;
+  }
+  // SPEC §9: no key name, stored value or member names `id`, and streams
+  // hold it only as a bare id.
+  void ExpectNoTrace(const std::string& id) {
+    EXPECT_THAT(ScanAll("*" + id + "*"), IsEmpty());
+    PoolValues v = Values();
+    EXPECT_FALSE(v.stored.empty());
+    for (const auto& [key, value] : v.stored) {
+      EXPECT_THAT(value, ::testing::Not(HasSubstr(id))) << key;
+    }
+    for (const auto& [key, value] : v.streamed) {
+      if (absl::StrContains(value, id)) {
+        EXPECT_EQ(value, id) << key;
+      }
+    }
+  }
+  int64_t Card(const std::string& key, const char* cmd) {
+    return Int(key, {cmd, key});
+  }
+
+  std::unique_ptr<MatchRepository> matches_;
+};
+
+TEST_P(MemberErasureTest, DeleteEndsMatchesAndClearsExclusionsAtomically) {
+  for (const char* id : {"zed", "m1", "m2", "e2", "e3"}) Add(id);
+  // C: zed (mentee) declined m2, with a reason in their own words.
+  ASSERT_OK_AND_ASSIGN(MatchRecord c, Manual("zed", "m2"));
+  ASSERT_THAT(Apply(c.id, "decline", "zed", "secret-words", false), IsOk());
+  // A: zed (mentee) - m1, ACTIVE.
+  ASSERT_OK_AND_ASSIGN(MatchRecord a, Manual("zed", "m1"));
+  // B: e2 (mentee) - zed (mentor), PROPOSED by a batch commit.
+  CommitSpec spec;
+  spec.proposals = {{"e2", "zed", 1, 1}};
+  spec.mentors = {Mentor("zed")};
+  ASSERT_OK_AND_ASSIGN(CommitResult b,
+                       matches_->CommitProposals(kPool, spec, Soon()));
+  ASSERT_EQ(b.created.size(), 1u);
+  // D: e3 - zed, ended with exclude; E: e3 - m1, declined (stays excluded).
+  ASSERT_OK_AND_ASSIGN(MatchRecord d, Manual("e3", "zed"));
+  ASSERT_THAT(Apply(d.id, "end", "", "moved-away", true), IsOk());
+  ASSERT_OK_AND_ASSIGN(MatchRecord e, Manual("e3", "m1"));
+  ASSERT_THAT(Apply(e.id, "decline", "m1", "", false), IsOk());
+  const std::string excluded = keys::ExcludedPairs(kPool);
+  ASSERT_EQ(Card(excluded, "HLEN"), 3);
+
+  ASSERT_OK_AND_ASSIGN(DeleteResult del,
+                       repo_->Delete(kPool, "zed", ByActor("coord"), Soon()));
+  EXPECT_EQ(del.matches_ended, 2);  // A and B
+
+  ASSERT_OK_AND_ASSIGN(MatchRecord ra, matches_->Get(kPool, a.id, Soon()));
+  EXPECT_EQ(ra.state, MatchState::kEnded);
+  EXPECT_EQ(ra.end_reason, "member_deleted");
+  EXPECT_EQ(ra.mentee, "");
+  EXPECT_EQ(ra.mentor, "m1");
+  EXPECT_EQ(ra.version, a.version + 1);
+  ASSERT_OK_AND_ASSIGN(MatchRecord rb,
+                       matches_->Get(kPool, b.created[0], Soon()));
+  EXPECT_EQ(rb.state, MatchState::kEnded);
+  EXPECT_EQ(rb.mentee, "e2");
+  EXPECT_EQ(rb.mentor, "");
+  EXPECT_FALSE(rb.expire_time.has_value());
+  ASSERT_OK_AND_ASSIGN(MatchRecord rc, matches_->Get(kPool, c.id, Soon()));
+  EXPECT_EQ(rc.state, MatchState::kDeclined);
+  EXPECT_EQ(rc.end_reason, "");  // the member's words are gone
+  ASSERT_OK_AND_ASSIGN(MatchRecord rd, matches_->Get(kPool, d.id, Soon()));
+  EXPECT_EQ(rd.state, MatchState::kEnded);
+  EXPECT_EQ(rd.mentor, "");
+  // Capacity and slots are free: m1 carries only E's history, e2 can be
+  // matched again at once, and only the unrelated exclusion is left.
+  EXPECT_EQ(Card(keys::MentorLive(kPool, "m1"), "SCARD"), 0);
+  EXPECT_THAT(ScanAll(keys::MenteeLive(kPool, "e2")), IsEmpty());
+  EXPECT_THAT(ScanAll(keys::ProposedMatches(kPool)), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(TestReply left, Inspect(excluded, {"HKEYS", excluded}));
+  EXPECT_THAT(left.Strings(), ElementsAre("e3|m1"));
+  EXPECT_THAT(Manual("e2", "m1"), IsOk());
+  ASSERT_OK_AND_ASSIGN(MatchStateLoad state,
+                       matches_->LoadState(kPool, Soon()));
+  ASSERT_EQ(state.live.size(), 1u);
+  EXPECT_EQ(state.live[0].mentee, "e2");
+
+  ExpectNoTrace("zed");
+  PoolValues v = Values();
+  for (const auto& [key, value] : v.stored) {
+    EXPECT_THAT(value, ::testing::Not(HasSubstr("secret-words"))) << key;
+    EXPECT_THAT(value, ::testing::Not(HasSubstr("moved-away"))) << key;
+  }
+  // Each touched record announced itself, ids and versions only.
+  std::set<std::string> erased;
+  for (const auto& entry : FeedEntries(kPool)) {
+    if (entry.count("op") && entry.at("op") == "erased") {
+      erased.insert(entry.at("id"));
+      EXPECT_EQ(entry.at("kind"), "match");
+    }
+  }
+  EXPECT_EQ(erased, (std::set<std::string>{a.id, b.created[0], c.id, d.id}));
+}
+
+// Manual matches naming a mentor race with that mentor's delete: whatever
+// the interleaving, every match that was made before the delete is ended by
+// it and nothing is left that names the member.
+TEST_P(MemberErasureTest, DeleteRacingManualMatchesLeavesNoLiveMatch) {
+  constexpr int kMentees = 16;
+  Add("zed");
+  for (int i = 0; i < kMentees; ++i) Add(absl::StrCat("e", i));
+  const MentorCapacity zed = Mentor("zed");
+  std::latch start(kMentees + 1);
+  std::atomic<int> made{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kMentees; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      absl::StatusOr<MatchRecord> r =
+          matches_->CreateManual(kPool, {absl::StrCat("e", i), "zed", 1, 1},
+                                 zed, false, "", "coord", Soon());
+      if (r.ok()) {
+        ++made;
+      } else {
+        EXPECT_THAT(r, StatusIs(absl::StatusCode::kNotFound)) << i;
+      }
+    });
+  }
+  start.arrive_and_wait();
+  absl::StatusOr<DeleteResult> del = repo_->Delete(kPool, "zed", {}, Soon());
+  for (std::thread& t : threads) t.join();
+  ASSERT_THAT(del, IsOk());
+  EXPECT_EQ(del->matches_ended, made.load());
+  ASSERT_OK_AND_ASSIGN(MatchStateLoad state,
+                       matches_->LoadState(kPool, Soon()));
+  EXPECT_THAT(state.live, IsEmpty());
+  EXPECT_THAT(ScanAll(keys::PoolPrefix(kPool) + "live-*"), IsEmpty());
+  ExpectNoTrace("zed");
 }
 
 TEST_P(MemberRepositoryTest, DeleteWithoutActorWritesNoAudit) {
@@ -794,6 +1003,10 @@ TEST(StreamIdTest, ParsesAndOrders) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MemberRepositoryTest,
+                         ::testing::Values(Backend::kStandalone,
+                                           Backend::kCluster),
+                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, MemberErasureTest,
                          ::testing::Values(Backend::kStandalone,
                                            Backend::kCluster),
                          BackendName);
