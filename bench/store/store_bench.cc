@@ -1,5 +1,6 @@
 // Redis store throughput (R-PERF "bulk import into Redis", "cold load of a
-// 100,000-member pool", Get/Upsert), against a real local redis-server.
+// 100,000-member pool", Get/Upsert, and the all-at-once commit of a batch
+// run's 20,000 proposals), against a real local redis-server.
 //
 //   ninja -C build bench/store/store_bench
 //   build/bench/store/store_bench                    # starts its own
@@ -15,9 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
+#include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
 #include "tests/support/redis_server.h"
@@ -164,6 +170,99 @@ BENCHMARK(BM_LoadAll100k)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(5);
+
+// Total microseconds Redis spent in EVALSHA and EVAL (INFO commandstats).
+int64_t ScriptMicros(RedisClient& client) {
+  auto r = client.Run("", Command({"INFO", "commandstats"}), Deadline());
+  if (!r.ok()) std::abort();
+  int64_t total = 0;
+  for (absl::string_view line : absl::StrSplit(r->str(), "\r\n")) {
+    if (!absl::StartsWith(line, "cmdstat_evalsha:") &&
+        !absl::StartsWith(line, "cmdstat_eval:")) {
+      continue;
+    }
+    for (absl::string_view kv :
+         absl::StrSplit(line.substr(line.find(':') + 1), ',')) {
+      int64_t v = 0;
+      if (absl::ConsumePrefix(&kv, "usec=") && absl::SimpleAtoi(kv, &v)) {
+        total += v;
+      }
+    }
+  }
+  return total;
+}
+
+// CommitProposals of a 20,000 x 5,000 batch run (R-STABLE sizes, capacity 4,
+// so every mentor gets exactly 4): one Lua script that checks and writes
+// everything. Iteration k maps mentee i to mentor (i + k) % 5000, so from the
+// second iteration on each commit also discards the previous 20,000
+// proposals (a default run), none of which is identical to a new one.
+void BM_CommitProposals20k(benchmark::State& state) {
+  constexpr int kMentees = 20000;
+  constexpr int kMentors = 5000;
+  Env& env = GetEnv();
+  MemberRepository members(env.client.get());
+  MatchRepository matches(env.client.get());
+  const std::string pool = "bench-commit";
+  std::vector<MentorCapacity> mentors;
+  for (int first = 0; first < kMentees + kMentors; first += 1000) {
+    std::vector<MemberWrite> batch;
+    for (int i = first; i < first + 1000; ++i) {
+      MemberWrite w;
+      w.id =
+          i < kMentees ? absl::StrCat("e", i) : absl::StrCat("m", i - kMentees);
+      w.payload = std::string(256, 'p');
+      w.mentor_capacity = i < kMentees ? 0 : 4;
+      w.role_bits = i < kMentees ? kRoleBitMentee : kRoleBitMentor;
+      batch.push_back(std::move(w));
+    }
+    auto r = members.BatchUpsert(pool, batch, Deadline());
+    if (!r.ok()) std::abort();
+    for (size_t j = 0; j < batch.size(); ++j) {
+      if (!(*r)[j].ok()) std::abort();
+      if (first + static_cast<int>(j) >= kMentees) {
+        mentors.push_back({batch[j].id, (*r)[j]->version, 4});
+      }
+    }
+  }
+  const int64_t script_usec_before = ScriptMicros(*env.client);
+  int k = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    CommitSpec spec;
+    spec.discard_previous = true;
+    spec.mentors = mentors;
+    spec.actor = "bench";
+    spec.proposals.reserve(kMentees);
+    for (int i = 0; i < kMentees; ++i) {
+      spec.proposals.push_back({absl::StrCat("e", i),
+                                absl::StrCat("m", (i + k) % kMentors), 500000,
+                                500000});
+    }
+    ++k;
+    state.ResumeTiming();
+    auto r = matches.CommitProposals(pool, spec, Deadline());
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      break;
+    }
+    if (r->created.size() != static_cast<size_t>(kMentees)) {
+      state.SkipWithError("not every proposal was created");
+      break;
+    }
+    state.counters["discarded"] = r->discarded;
+  }
+  state.SetItemsProcessed(state.iterations() * kMentees);
+  // Time inside Redis (EVALSHA and EVAL), per commit: the part during which
+  // the server runs nothing else.
+  state.counters["redis_ms_per_commit"] =
+      static_cast<double>(ScriptMicros(*env.client) - script_usec_before) /
+      1000.0 / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_CommitProposals20k)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(4);
 
 }  // namespace
 }  // namespace peermatch::store
