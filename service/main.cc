@@ -13,6 +13,7 @@
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/pool_service.grpc.pb.h"
 #include "service/api/coordination_service.h"
+#include "service/api/group_logic.h"
 #include "service/api/match_logic.h"
 #include "service/api/matching_service.h"
 #include "service/api/member_codec.h"
@@ -28,6 +29,7 @@
 #include "service/common/logging.h"
 #include "service/snapshot/pool_snapshots.h"
 #include "service/store/change_feed.h"
+#include "service/store/group_repository.h"
 #include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
@@ -157,6 +159,10 @@ int Run(int argc, char** argv) {
   snapshot::PoolSnapshots snapshots(sources, snapshot::Options{});
   snapshots.Start();
 
+  store::GroupRepository group_repo(redis->get(),
+                                    {.feed_max_len = config->feed_max_len});
+  api::GroupLogic group_logic(&members_repo, &group_repo, &settings_repo,
+                              config->sync_max_members);
   api::MemberLogic member_logic(
       &members_repo, &match_repo,
       [&snapshots](const std::string& pool, const std::string& id,
@@ -167,19 +173,25 @@ int Run(int argc, char** argv) {
         } else {
           snapshots.ApplyMember(pool, api::ToProfile(*m), m->version());
         }
+      },
+      [&group_logic](const std::string& pool, const std::string& id,
+                     absl::Time deadline) {
+        return group_logic.RemoveMember(pool, id, deadline);
       });
+  ;
   api::MemberServiceImpl members(&runner, &member_logic);
   api::MatchingLogic matching_logic(&snapshots);
   api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,
                               config->sync_max_members);
   api::MatchingServiceImpl matching(&runner, &matching_logic, &match_logic);
-  api::CoordinationServiceImpl coordination(&runner, &match_logic);
+  api::CoordinationServiceImpl coordination(&runner, &match_logic,
+                                            &group_logic);
+  api::GroupServiceImpl groups(&runner, &group_logic);
   api::ExpirySweeper expiry(&match_repo, &members_repo.registry(), &snapshots,
                             absl::Seconds(config->expiry_interval_s));
   api::PoolLogic pool_logic(&settings_repo, &snapshots);
   api::PoolServiceImpl pools(&runner, &pool_logic);
   // Not implemented yet: the generated bases answer UNIMPLEMENTED.
-  v1::GroupService::CallbackService groups;
 
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();

@@ -42,4 +42,24 @@ grpc::ServerUnaryReactor* CoordinationServiceImpl::CreateManualMatch(
                       });
 }
 
+grpc::ServerUnaryReactor* CoordinationServiceImpl::FormGroups(
+    grpc::CallbackServerContext* ctx, const v1::FormGroupsRequest* req,
+    v1::FormGroupsResponse* resp) {
+  return runner_->Run(ctx, v1::CoordinationService::service_full_name(),
+                      "FormGroups", *req,
+                      [g = groups_, req, resp](const CallInfo& call) {
+                        return g->FormGroups(*req, call, resp);
+                      });
+}
+
+grpc::ServerUnaryReactor* CoordinationServiceImpl::PublishGroups(
+    grpc::CallbackServerContext* ctx, const v1::PublishGroupsRequest* req,
+    v1::PublishGroupsResponse* resp) {
+  return runner_->Run(ctx, v1::CoordinationService::service_full_name(),
+                      "PublishGroups", *req,
+                      [g = groups_, req, resp](const CallInfo& call) {
+                        return g->Publish(*req, call, resp);
+                      });
+}
+
 }  // namespace peermatch::api

@@ -5,6 +5,7 @@
 #define PEERMATCH_SERVICE_API_COORDINATION_SERVICE_H_
 
 #include "peermatch/v1/coordination_service.grpc.pb.h"
+#include "service/api/group_logic.h"
 #include "service/api/match_logic.h"
 #include "service/api/unary.h"
 
@@ -13,8 +14,9 @@ namespace peermatch::api {
 class CoordinationServiceImpl final
     : public v1::CoordinationService::CallbackService {
  public:
-  CoordinationServiceImpl(RpcRunner* runner, MatchLogic* matches)
-      : runner_(runner), matches_(matches) {}
+  CoordinationServiceImpl(RpcRunner* runner, MatchLogic* matches,
+                          GroupLogic* groups)
+      : runner_(runner), matches_(matches), groups_(groups) {}
 
   grpc::ServerUnaryReactor* RunMatching(grpc::CallbackServerContext* ctx,
                                         const v1::RunMatchingRequest* req,
@@ -28,10 +30,17 @@ class CoordinationServiceImpl final
   grpc::ServerUnaryReactor* CreateManualMatch(
       grpc::CallbackServerContext* ctx, const v1::CreateManualMatchRequest* req,
       v1::CreateManualMatchResponse* resp) override;
+  grpc::ServerUnaryReactor* FormGroups(grpc::CallbackServerContext* ctx,
+                                       const v1::FormGroupsRequest* req,
+                                       v1::FormGroupsResponse* resp) override;
+  grpc::ServerUnaryReactor* PublishGroups(
+      grpc::CallbackServerContext* ctx, const v1::PublishGroupsRequest* req,
+      v1::PublishGroupsResponse* resp) override;
 
  private:
   RpcRunner* runner_;
   MatchLogic* matches_;
+  GroupLogic* groups_;
 };
 
 }  // namespace peermatch::api

@@ -199,6 +199,11 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
     ASSIGN_OR_RETURN(ended,
                      matches_->EraseMember(req.pool(), req.id(), deadline));
   }
+  int groups_changed = 0;
+  if (erase_groups_) {
+    ASSIGN_OR_RETURN(groups_changed,
+                     erase_groups_(req.pool(), req.id(), deadline));
+  }
   store::DeleteOptions options;
   if (req.has_expected_version()) {
     options.expected_version = req.expected_version();
@@ -209,7 +214,7 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
   (void)r;
   if (on_write_) on_write_(req.pool(), req.id(), nullptr);
   resp->set_matches_ended(ended);
-  resp->set_groups_changed(0);
+  resp->set_groups_changed(groups_changed);
   return absl::OkStatus();
 }
 

@@ -32,10 +32,18 @@ class MemberLogic {
   using WriteHook = std::function<void(const std::string&, const std::string&,
                                        const v1::Member*)>;
 
+  // Takes a deleted member out of their group (repair or dissolve) and
+  // returns the number of groups changed. May be empty.
+  using GroupEraser = std::function<absl::StatusOr<int>(
+      const std::string& pool, const std::string& id, absl::Time deadline)>;
+
   // `matches` may be null (no match records to erase).
   MemberLogic(store::MemberRepository* repo, store::MatchRepository* matches,
-              WriteHook on_write = {})
-      : repo_(repo), matches_(matches), on_write_(std::move(on_write)) {}
+              WriteHook on_write = {}, GroupEraser erase_groups = {})
+      : repo_(repo),
+        matches_(matches),
+        on_write_(std::move(on_write)),
+        erase_groups_(std::move(erase_groups)) {}
 
   absl::Status Upsert(const v1::UpsertMemberRequest& req, absl::Time deadline,
                       v1::UpsertMemberResponse* resp);
@@ -54,6 +62,7 @@ class MemberLogic {
   store::MemberRepository* repo_;
   store::MatchRepository* matches_;
   WriteHook on_write_;
+  GroupEraser erase_groups_;
 };
 
 class MemberServiceImpl final : public v1::MemberService::CallbackService {

@@ -79,6 +79,22 @@ std::string ExcludedPairs(absl::string_view pool) {
   return PoolKey(pool, "excluded");
 }
 
+std::string Group(absl::string_view pool, absl::string_view group_id) {
+  return PoolKey(pool, "group", group_id);
+}
+std::string GroupSeq(absl::string_view pool) {
+  return PoolKey(pool, "seq-group");
+}
+std::string GroupIndex(absl::string_view pool) {
+  return PoolKey(pool, "idx-group");
+}
+std::string LiveGroups(absl::string_view pool) {
+  return PoolKey(pool, "live-groups");
+}
+std::string MemberGroup(absl::string_view pool, absl::string_view member) {
+  return PoolKey(pool, "member-group", member);
+}
+
 std::string JobLease(absl::string_view pool) { return PoolKey(pool, "lease"); }
 
 std::string JobFence(absl::string_view pool) { return PoolKey(pool, "fence"); }

@@ -105,6 +105,19 @@ std::string ActiveMatches(absl::string_view pool);
 // that are never matched again.
 std::string ExcludedPairs(absl::string_view pool);
 
+// Groups (R-GROUPREC; group_repository.h).
+// HASH of one group: s (state, proto numbers), mem (sorted member ids joined
+// by ','), p (opaque payload), dr (dissolve reason), j (job), v, ct, ut.
+std::string Group(absl::string_view pool, absl::string_view group_id);
+// STRING counter for group ids ("g<n>").
+std::string GroupSeq(absl::string_view pool);
+// ZSET of every group id by creation time.
+std::string GroupIndex(absl::string_view pool);
+// SET of live (PROPOSED or ACTIVE) group ids.
+std::string LiveGroups(absl::string_view pool);
+// STRING: the live group of a member.
+std::string MemberGroup(absl::string_view pool, absl::string_view member);
+
 // SET of all pool ids. Global: not in any pool's slot, so it is written with
 // its own (idempotent) SADD, never inside a pool's script.
 std::string Pools();

@@ -1,0 +1,137 @@
+// Support groups in Redis (SPEC §2 R-GROUPREC, §5, §7, §9):
+//
+//   GroupRepository groups(&client);
+//   ASSIGN_OR_RETURN(GroupSnapshot live, groups.LoadLive("pool-1", deadline));
+//   GroupChangeSet changes;                 // computed by the service
+//   changes.expected_live = live.ids();     // what the plan was based on
+//   changes.ops.push_back(GroupOp::Create("", GroupState::kProposed,
+//                                         {"a", "b", "c", "d"}, payload));
+//   ASSIGN_OR_RETURN(std::vector<std::string> ids,
+//                    groups.Apply("pool-1", changes, deadline));
+//
+// A group is its state, its sorted member ids and an opaque payload (the API
+// layer's serialized description: slot, facilitator, language, fits...).
+// Apply is ONE Lua script: it checks that the pool's live (PROPOSED or
+// ACTIVE) groups are exactly `expected_live` and that every group it changes
+// still has the version the caller read (ABORTED otherwise: re-read and
+// plan again), checks a job's fencing token when given (keys::JobLease),
+// then applies every op, keeps each member's live-group index, appends change
+// events (`kind group op <op> id <group id> v <n>`: ids only) and an audit
+// entry — all or nothing. Each member is in at most one live group.
+//
+// Thread-safe; calls block. Errors as MatchRepository.
+#ifndef PEERMATCH_SERVICE_STORE_GROUP_REPOSITORY_H_
+#define PEERMATCH_SERVICE_STORE_GROUP_REPOSITORY_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "service/store/redis_client.h"
+
+namespace peermatch::store {
+
+// Numbers as peermatch.v1.GroupState.
+enum class GroupState : int { kProposed = 1, kActive = 2, kDissolved = 3 };
+
+struct GroupRecord {
+  std::string id;
+  GroupState state = GroupState::kProposed;
+  std::vector<std::string> members;  // sorted
+  std::string payload;
+  std::string dissolve_reason;
+  std::string job_id;
+  int64_t version = 0;
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+struct GroupOp {
+  enum class Kind {
+    kCreate,    // a new group (id assigned by Apply)
+    kUpdate,    // new members/payload/state for an existing live group
+    kDissolve,  // live -> DISSOLVED, members released
+    kDelete,    // a PROPOSED group nobody saw: removed
+  };
+  Kind kind = Kind::kCreate;
+  std::string id;                            // not for kCreate
+  int64_t expected_version = 0;              // not for kCreate
+  GroupState state = GroupState::kProposed;  // kCreate, kUpdate
+  std::vector<std::string> members;          // kCreate, kUpdate
+  std::string payload;                       // kCreate, kUpdate
+  std::string reason;                        // kDissolve
+};
+
+struct GroupChangeSet {
+  // The live group ids the change was planned from; nullopt skips the check
+  // (single-group repairs).
+  std::optional<std::vector<std::string>> expected_live;
+  std::vector<GroupOp> ops;
+  // Members whose live-group index is cleared unless an op places them
+  // (e.g. an erased member taken out of a group that is kept).
+  std::vector<std::string> release;
+  std::string actor;
+  std::string job_id;
+  std::optional<int64_t> fencing_token;
+};
+
+struct GroupSnapshot {
+  std::vector<GroupRecord> groups;  // live ones, by id
+  std::vector<std::string> ids() const;
+};
+
+struct GroupPage {
+  std::vector<GroupRecord> groups;  // newest first
+  int64_t next_offset = 0;          // 0 on the last page
+};
+
+struct GroupRepositoryOptions {
+  int64_t feed_max_len = 100000;
+  int64_t audit_max_len = 10000;
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+class GroupRepository {
+ public:
+  explicit GroupRepository(RedisClient* client,
+                           GroupRepositoryOptions options = {})
+      : client_(client), options_(std::move(options)) {}
+
+  // Applies `changes`; returns the ids of the created groups, in op order.
+  absl::StatusOr<std::vector<std::string>> Apply(absl::string_view pool,
+                                                 const GroupChangeSet& changes,
+                                                 absl::Time deadline);
+
+  absl::StatusOr<GroupSnapshot> LoadLive(absl::string_view pool,
+                                         absl::Time deadline);
+  absl::StatusOr<GroupRecord> Get(absl::string_view pool,
+                                  absl::string_view group_id,
+                                  absl::Time deadline);
+  // The live group of a member; nullopt when none.
+  absl::StatusOr<std::optional<std::string>> GroupOf(absl::string_view pool,
+                                                     absl::string_view member,
+                                                     absl::Time deadline);
+  // Newest first, optionally only some states.
+  absl::StatusOr<GroupPage> List(absl::string_view pool,
+                                 const std::vector<GroupState>& states,
+                                 int page_size, int64_t offset,
+                                 absl::Time deadline);
+
+ private:
+  absl::StatusOr<std::vector<GroupRecord>> GetMany(
+      absl::string_view pool, const std::vector<std::string>& ids,
+      absl::Time deadline);
+
+  RedisClient* client_;
+  GroupRepositoryOptions options_;
+};
+
+}  // namespace peermatch::store
+
+#endif  // PEERMATCH_SERVICE_STORE_GROUP_REPOSITORY_H_
