@@ -165,7 +165,8 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
     const std::string& pool, const v1::GroupingOptions& options,
     absl::Time reference_time, const std::string& actor,
     const std::string& job_id, std::optional<int64_t> fencing_token,
-    absl::Time deadline, const ProgressFn& progress) {
+    absl::Time deadline, const ProgressFn& progress,
+    const std::function<absl::Status()>& before_commit) {
   if (options.time_budget_ms() < 0 || options.time_budget_ms() > 60000) {
     return absl::InvalidArgumentError(
         "options.time_budget_ms: must be 0 (default 2000) to 60000");
@@ -254,6 +255,7 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
       }
       changes.ops.push_back(std::move(op));
     }
+    if (before_commit) RETURN_IF_ERROR(before_commit());
     absl::StatusOr<std::vector<std::string>> applied =
         groups_->Apply(pool, changes, deadline);
     if (!applied.ok()) {

@@ -50,7 +50,8 @@ class GroupLogic {
       const std::string& pool, const v1::GroupingOptions& options,
       absl::Time reference_time, const std::string& actor,
       const std::string& job_id, std::optional<int64_t> fencing_token,
-      absl::Time deadline, const ProgressFn& progress);
+      absl::Time deadline, const ProgressFn& progress,
+      const std::function<absl::Status()>& before_commit = {});
 
   absl::Status FormGroups(const v1::FormGroupsRequest& req,
                           const CallInfo& call, v1::FormGroupsResponse* resp);

@@ -115,7 +115,8 @@ MatchLogic::PlanAndCommit(const std::string& pool,
                           absl::Time reference_time, const std::string& actor,
                           const std::string& job_id,
                           std::optional<int64_t> fencing_token,
-                          absl::Time deadline, const ProgressFn& progress) {
+                          absl::Time deadline, const ProgressFn& progress,
+                          const std::function<absl::Status()>& before_commit) {
   ASSIGN_OR_RETURN(ServiceSettings service,
                    LoadServiceSettings(settings_, pool, deadline));
   for (int attempt = 1;; ++attempt) {
@@ -136,6 +137,7 @@ MatchLogic::PlanAndCommit(const std::string& pool,
       spec.proposals.push_back(
           {p.mentee, p.mentor, p.mentee_micros, p.mentor_micros});
     }
+    if (before_commit) RETURN_IF_ERROR(before_commit());
     absl::StatusOr<store::CommitResult> committed =
         matches_->CommitProposals(pool, spec, deadline);
     snapshots_->InvalidateMatches(pool);

@@ -72,7 +72,8 @@ class MatchLogic {
       const std::string& pool, const v1::MatchingOptions& options,
       absl::Time reference_time, const std::string& actor,
       const std::string& job_id, std::optional<int64_t> fencing_token,
-      absl::Time deadline, const ProgressFn& progress);
+      absl::Time deadline, const ProgressFn& progress,
+      const std::function<absl::Status()>& before_commit = {});
 
  private:
   store::MatchRepository* matches_;
