@@ -250,8 +250,12 @@ return 1
 }
 
 // ARGV[3] state  ARGV[4] result  ARGV[5] error  ARGV[6] now ms
+// ARGV[7] '1': refuse when the job is committing
 const Script& FinishScript() {
   static const Script& kScript = MakeFencedScript(R"lua(
+if ARGV[7] == '1' and redis.call('HGET', KEYS[2], 'cm') == '1' then
+  return redis.error_reply('PM_FAILED_PRECONDITION job is committing')
+end
 local s = ARGV[3]
 redis.call('HSET', KEYS[2], 's', s, 'ph', 'done', 'et', ARGV[6], 'ow', '',
            'cm', 0)
@@ -271,7 +275,10 @@ local l = redis.call('HMGET', KEYS[1], 'token', 'job')
 if l[1] ~= ARGV[1] or l[2] ~= ARGV[2] then
   return redis.error_reply('PM_ABORTED stale lease')
 end
-local h = redis.call('HMGET', KEYS[2], 's', 'at', 'cx')
+local h = redis.call('HMGET', KEYS[2], 's', 'at', 'cx', 'cm')
+if h[1] == '2' and h[4] == '1' then
+  return redis.error_reply('PM_FAILED_PRECONDITION job is committing')
+end
 if h[1] == '2' then
   if h[3] == '1' then
     redis.call('HSET', KEYS[2], 's', 5, 'ph', 'done', 'et', ARGV[3],
@@ -760,7 +767,8 @@ absl::Status JobRepository::Finish(const Lease& lease,
   return RunFenced(
              FinishScript(), lease,
              {absl::StrCat(static_cast<int>(outcome.state)), outcome.result,
-              outcome.error.substr(0, kMaxErrorBytes), absl::StrCat(NowMs())},
+              outcome.error.substr(0, kMaxErrorBytes), absl::StrCat(NowMs()),
+              outcome.unless_committing ? "1" : "0"},
              deadline)
       .status();
 }

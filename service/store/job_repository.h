@@ -174,6 +174,10 @@ struct JobOutcome {
   JobState state = JobState::kSucceeded;  // SUCCEEDED, FAILED or CANCELLED
   std::string result;                     // SUCCEEDED
   std::string error;                      // FAILED
+  // Refuse (FAILED_PRECONDITION) when the holder has entered its commit:
+  // for ends imposed from outside the run (a deadline), which must not
+  // overwrite a commit that may have happened.
+  bool unless_committing = false;
 };
 
 struct JobRepositoryOptions {
@@ -262,6 +266,8 @@ class JobRepository {
   // the head of the queue as QUEUED (or becomes CANCELLED if cancel was
   // requested) and the lease is deleted. Refused (ABORTED) unless the lease
   // still holds the token; allowed after expiry as long as nobody took over.
+  // FAILED_PRECONDITION when the job is committing: a commit may have
+  // happened, so it must not run again.
   absl::Status GiveBack(const Lease& lease, absl::Time deadline);
 
   // The pools in keys::JobPools, in no particular order.

@@ -503,6 +503,27 @@ TEST_P(JobRepositoryTest, GiveBackRequeuesAtTheHeadWithoutCountingTheAttempt) {
   EXPECT_FALSE(again.takeover);
 }
 
+TEST_P(JobRepositoryTest, NoGiveBackOrImposedEndOnceCommitting) {
+  const std::string id = Create();
+  Lease lease = MustAcquire("w");
+  ASSERT_THAT(repo_->EnterCommit(lease, Soon()), IsOk());
+  EXPECT_THAT(repo_->GiveBack(lease, Soon()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  JobOutcome imposed = Outcome(JobState::kFailed);
+  imposed.unless_committing = true;
+  EXPECT_THAT(repo_->Finish(lease, imposed, Soon()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(JobRecord j, repo_->Get(kPool, id, Soon()));
+  EXPECT_EQ(j.state, JobState::kRunning);
+  EXPECT_THAT(Queue(), IsEmpty());
+  // The run itself still ends it.
+  ASSERT_THAT(repo_->Finish(lease, Outcome(JobState::kSucceeded, "R"), Soon()),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(j, repo_->Get(kPool, id, Soon()));
+  EXPECT_EQ(j.state, JobState::kSucceeded);
+  EXPECT_FALSE(j.committing);
+}
+
 TEST_P(JobRepositoryTest, GiveBackAfterCancelRequestCancels) {
   const std::string id = Create();
   Lease lease = MustAcquire("leaving");
