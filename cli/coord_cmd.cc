@@ -381,6 +381,135 @@ int RunStats(const GlobalOptions& o, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+namespace {
+
+void PrintGroupLine(const v1::Group& g) {
+  std::printf(
+      "%-8s %-18s %s %02d:%02d-%02d:%02d UTC  facilitator %s  fit %.3f  "
+      "members",
+      g.id().c_str(), v1::GroupState_Name(g.state()).c_str(),
+      v1::DayOfWeek_Name(g.slot_utc().day()).c_str(),
+      g.slot_utc().start_minute() / 60, g.slot_utc().start_minute() % 60,
+      (g.slot_utc().end_minute() / 60) % 24, g.slot_utc().end_minute() % 60,
+      g.facilitator().c_str(), g.total_fit());
+  for (const auto& m : g.member_ids()) std::printf(" %s", m.c_str());
+  std::printf("\n");
+}
+
+}  // namespace
+
+int RunGroups(const GlobalOptions& o, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    return UsageError("groups needs: form, publish, list, get or join");
+  }
+  std::string sub = args[0];
+  Args a;
+  int rc = 0;
+  if (!ParseArgs({args.begin() + 1, args.end()},
+                 {"pool", "member", "k", "time-budget-ms"}, {"full"}, &a,
+                 &rc)) {
+    return rc;
+  }
+  grpc::Status s;
+  if (sub == "form" || sub == "publish") {
+    auto stub = v1::CoordinationService::NewStub(MakeChannel(o));
+    if (sub == "form") {
+      v1::FormGroupsRequest req;
+      req.set_pool(a.Get("pool"));
+      req.mutable_options()->set_full(a.Has("full"));
+      req.mutable_options()->set_time_budget_ms(
+          std::atoi(a.Get("time-budget-ms", "0").c_str()));
+      v1::FormGroupsResponse resp;
+      s = stub->FormGroups(MakeContext(o).get(), req, &resp);
+      if (!s.ok()) return ReportError(s);
+      if (o.output == "json") {
+        Print(o, resp);
+      } else {
+        for (const auto& g : resp.groups()) PrintGroupLine(g);
+        std::printf("groups %d, placed %d, unplaced %d, churn %d\n",
+                    resp.report().groups(), resp.report().placed(),
+                    resp.report().unplaced(), resp.report().churn_size());
+      }
+      return kExitOk;
+    }
+    v1::PublishGroupsRequest req;
+    req.set_pool(a.Get("pool"));
+    for (const auto& id : a.positional()) req.add_group_ids(id);
+    v1::PublishGroupsResponse resp;
+    s = stub->PublishGroups(MakeContext(o).get(), req, &resp);
+    if (!s.ok()) return ReportError(s);
+    if (o.output == "json") {
+      Print(o, resp);
+    } else {
+      std::printf("published %d\n", resp.published());
+    }
+    return kExitOk;
+  }
+  auto stub = v1::GroupService::NewStub(MakeChannel(o));
+  if (sub == "list") {
+    v1::ListGroupsRequest req;
+    req.set_pool(a.Get("pool"));
+    req.set_member_id(a.Get("member"));
+    req.set_page_size(1000);
+    for (;;) {
+      v1::ListGroupsResponse resp;
+      s = stub->ListGroups(MakeContext(o).get(), req, &resp);
+      if (!s.ok()) return ReportError(s);
+      for (const auto& g : resp.groups()) {
+        if (o.output == "json") {
+          Print(o, g);
+        } else {
+          PrintGroupLine(g);
+        }
+      }
+      if (resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    return kExitOk;
+  }
+  if (sub == "get") {
+    if (a.positional().size() != 1)
+      return UsageError("groups get needs one ID");
+    v1::GetGroupRequest req;
+    req.set_pool(a.Get("pool"));
+    req.set_group_id(a.positional()[0]);
+    v1::GetGroupResponse resp;
+    s = stub->GetGroup(MakeContext(o).get(), req, &resp);
+    if (!s.ok()) return ReportError(s);
+    if (o.output == "json") {
+      Print(o, resp.group());
+    } else {
+      PrintGroupLine(resp.group());
+      for (const auto& ls : resp.group().local_slots()) {
+        std::printf("  %-24s %s %02d:%02d local (%s)\n", ls.member_id().c_str(),
+                    v1::DayOfWeek_Name(ls.slot().day()).c_str(),
+                    ls.slot().start_minute() / 60,
+                    ls.slot().start_minute() % 60, ls.time_zone().c_str());
+      }
+    }
+    return kExitOk;
+  }
+  if (sub == "join") {
+    v1::RankGroupsForMemberRequest req;
+    req.set_pool(a.Get("pool"));
+    req.set_member_id(a.Get("member"));
+    req.set_k(std::atoi(a.Get("k", "10").c_str()));
+    v1::RankGroupsForMemberResponse resp;
+    s = stub->RankGroupsForMember(MakeContext(o).get(), req, &resp);
+    if (!s.ok()) return ReportError(s);
+    if (o.output == "json") {
+      Print(o, resp);
+    } else {
+      for (const auto& c : resp.candidates()) {
+        std::printf("fit %.3f  free %d  ", c.fit(), c.free_seats());
+        PrintGroupLine(c.group());
+      }
+    }
+    return kExitOk;
+  }
+  return UsageError("unknown groups subcommand " + sub);
+}
+
 int RunCall(const GlobalOptions& o, const std::vector<std::string>& args) {
   if (args.empty()) {
     return UsageError(

@@ -29,6 +29,9 @@ int RunSettings(const GlobalOptions& options,
 // stats --pool P
 int RunStats(const GlobalOptions& options,
              const std::vector<std::string>& args);
+// groups form|publish|list|get|join
+int RunGroups(const GlobalOptions& options,
+              const std::vector<std::string>& args);
 // call Service/Method [JSON|-]: any unary RPC, request and response as JSON.
 int RunCall(const GlobalOptions& options, const std::vector<std::string>& args);
 
