@@ -1,0 +1,62 @@
+#include "service/api/job_runners.h"
+
+#include "peermatch/v1/coordination_service.pb.h"
+#include "service/common/status_macros.h"
+
+namespace peermatch::api {
+
+absl::StatusOr<std::string> BatchJobRunner::Run(jobs::JobContext& ctx) {
+  v1::StartJobRequest options;
+  if (!ctx.options().empty() && !options.ParseFromString(ctx.options())) {
+    return absl::InvalidArgumentError("job options do not parse");
+  }
+  const bool matching =
+      kind_ == v1::JOB_KIND_MENTOR_MATCHING || kind_ == v1::JOB_KIND_BOTH;
+  const bool grouping =
+      kind_ == v1::JOB_KIND_GROUPS || kind_ == v1::JOB_KIND_BOTH;
+  // For BOTH, matching takes the first half of the progress bar.
+  auto progress = [&ctx](double from, double to) {
+    return [&ctx, from, to](const std::string& phase, double pct) {
+      (void)ctx.ReportProgress(phase, from + (to - from) * pct / 100.0);
+    };
+  };
+  // EnterCommit once per run, right before the first fenced write; a retry
+  // of the same commit (after a concurrent change) is still that commit.
+  // BOTH plans and commits matching, then groups, after that one call: from
+  // then on cancel is refused, and should the replica die between the two
+  // commits, the takeover re-runs both — an unchanged pool re-proposes the
+  // same matches (their records are kept) and then commits the groups — so
+  // the pool ends as if the job had committed once.
+  bool entered = false;
+  auto enter_commit = [&ctx, &entered]() -> absl::Status {
+    if (entered) return absl::OkStatus();
+    RETURN_IF_ERROR(ctx.EnterCommit());
+    entered = true;
+    return absl::OkStatus();
+  };
+  v1::JobResult result;
+  if (matching) {
+    ASSIGN_OR_RETURN(
+        auto run,
+        matches_->PlanAndCommit(
+            ctx.pool(), options.matching_options(), ctx.reference_time(),
+            ctx.actor(), ctx.job_id(), ctx.fencing_token(), ctx.deadline(),
+            progress(0, grouping ? 50 : 100), enter_commit));
+    *result.mutable_matching() = std::move(run.first.report);
+  }
+  if (grouping) {
+    if (!entered && ctx.Cancelled()) {
+      return absl::CancelledError("job cancelled");
+    }
+    ASSIGN_OR_RETURN(
+        GroupRun run,
+        groups_->PlanAndCommit(ctx.pool(), options.grouping_options(),
+                               ctx.reference_time(), ctx.actor(), ctx.job_id(),
+                               ctx.fencing_token(), ctx.deadline(),
+                               progress(matching ? 50 : 0, 100), enter_commit));
+    *result.mutable_grouping() = std::move(run.report);
+  }
+  return result.SerializeAsString();
+}
+
+}  // namespace peermatch::api
