@@ -565,9 +565,9 @@ TEST_P(MemberRepositoryTest, DeleteErasesEveryTrace) {
                   "alice", "matches_ended", "0", "t", "1700000000123"));
 }
 
-// Every value of every key of the pool, by type, for erasure scans: hash
-// fields and values, set and zset members, strings, and stream field values
-// (streams separately: they may hold bare ids).
+// Every value of every key of the pool, for erasure scans: hash fields and
+// values, set and zset members (and scores), strings, and stream fields and
+// values (streams separately: they may hold bare ids).
 struct PoolValues {
   std::vector<std::pair<std::string, std::string>> stored;  // key, value
   std::vector<std::pair<std::string, std::string>> streamed;
@@ -611,30 +611,9 @@ class MemberErasureTest : public MemberRepositoryTest {
   PoolValues Values() {
     PoolValues out;
     for (const std::string& k : ScanAll(keys::PoolPrefix(kPool) + "*")) {
-      absl::StatusOr<TestReply> type = Inspect(k, {"TYPE", k});
-      EXPECT_THAT(type, IsOk());
-      if (!type.ok()) continue;
-      std::vector<std::string> cmd;
-      if (type->str == "hash") cmd = {"HGETALL", k};
-      if (type->str == "set") cmd = {"SMEMBERS", k};
-      if (type->str == "zset") cmd = {"ZRANGE", k, "0", "-1"};
-      if (type->str == "string") cmd = {"GET", k};
-      if (type->str == "stream") cmd = {"XRANGE", k, "-", "+"};
-      EXPECT_FALSE(cmd.empty()) << k << " " << type->str;
-      absl::StatusOr<TestReply> r = Inspect(k, cmd);
-      EXPECT_THAT(r, IsOk());
-      if (!r.ok()) continue;
-      if (type->str == "stream") {
-        for (const TestReply& e : r->elements) {
-          const auto& kv = e.elements[1].elements;
-          for (size_t i = 0; i + 1 < kv.size(); i += 2) {
-            out.streamed.push_back({k, kv[i + 1].str});
-          }
-        }
-      } else if (type->str == "string") {
-        out.stored.push_back({k, r->str});
-      } else {
-        for (const TestReply& e : r->elements) out.stored.push_back({k, e.str});
+      KeyContents c = ReadKey(k);
+      for (std::string& v : c.values) {
+        (c.type == "stream" ? out.streamed : out.stored).push_back({k, v});
       }
     }
     return out;

@@ -63,4 +63,39 @@ std::vector<std::string> StoreTest::ScanAll(absl::string_view pattern) {
   return keys;
 }
 
+StoreTest::KeyContents StoreTest::ReadKey(const std::string& key) {
+  KeyContents out;
+  absl::StatusOr<testing::TestReply> type = Inspect(key, {"TYPE", key});
+  EXPECT_TRUE(type.ok()) << type.status();
+  out.type = type.ok() ? type->str : "error";
+  std::vector<std::string> cmd;
+  if (out.type == "hash") cmd = {"HGETALL", key};
+  if (out.type == "set") cmd = {"SMEMBERS", key};
+  if (out.type == "zset") cmd = {"ZRANGE", key, "0", "-1", "WITHSCORES"};
+  if (out.type == "string") cmd = {"GET", key};
+  if (out.type == "stream") cmd = {"XRANGE", key, "-", "+"};
+  if (out.type == "none") return out;
+  EXPECT_FALSE(cmd.empty()) << key << " has type " << out.type;
+  if (cmd.empty()) return out;
+  absl::StatusOr<testing::TestReply> r = Inspect(key, cmd);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) {
+    out.type = "error";
+    return out;
+  }
+  if (out.type == "string") {
+    out.values = {r->str};
+  } else if (out.type == "stream") {
+    out.stream_entries = static_cast<int64_t>(r->elements.size());
+    for (const testing::TestReply& e : r->elements) {
+      for (std::string& v : e.elements[1].Strings()) {
+        out.values.push_back(std::move(v));
+      }
+    }
+  } else {
+    out.values = r->Strings();
+  }
+  return out;
+}
+
 }  // namespace peermatch::store

@@ -5,6 +5,7 @@
 #ifndef PEERMATCH_TESTS_STORE_STORE_FIXTURE_H_
 #define PEERMATCH_TESTS_STORE_STORE_FIXTURE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,18 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
       absl::string_view key, const std::vector<std::string>& args);
   // Every key on every node matching the SCAN pattern.
   std::vector<std::string> ScanAll(absl::string_view pattern);
+
+  // A key's contents read through the harness according to its TYPE.
+  struct KeyContents {
+    std::string type;  // "hash", "set", "zset", "string", "stream", "none"
+    // hash: field, value, ...; zset: member, score, ...; set: members;
+    // string: the value; stream: every field and value of every entry.
+    std::vector<std::string> values;
+    int64_t stream_entries = 0;
+  };
+  // Adds a test failure (and returns type "error") when a read fails or
+  // the type is one the store never writes.
+  KeyContents ReadKey(const std::string& key);
 
   std::unique_ptr<testing::RedisServer> server_;
   std::unique_ptr<testing::RedisCluster> cluster_;
