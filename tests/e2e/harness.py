@@ -25,10 +25,23 @@ import health_pb2_grpc
 from peermatch.v1 import google_rpc_pb2
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(below=65536):
+    """A free loopback port under `below` (cluster nodes also need port +
+    10000 for their bus, so they ask for one under 55536)."""
+    for _ in range(1000):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < below:
+            return port
+    for port in range(20000, below):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no free port")
 
 
 def wait_until(predicate, timeout, interval=0.05, what="condition"):
@@ -56,8 +69,8 @@ def binary(env_name, fallback=None):
 class RedisServer:
     """A redis-server on a free loopback port with its own data directory."""
 
-    def __init__(self, password=None, extra_args=()):
-        self.port = free_port()
+    def __init__(self, password=None, extra_args=(), port=None):
+        self.port = port or free_port()
         self.password = password
         self.extra_args = list(extra_args)
         self.dir = tempfile.mkdtemp(prefix="pm-redis-")
@@ -126,6 +139,41 @@ class RedisServer:
     def __exit__(self, *exc):
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisCluster:
+    """Three redis-server masters joined into a Redis Cluster (R-TEST)."""
+
+    def __init__(self, masters=3):
+        self.nodes = [RedisServer(extra_args=["--cluster-enabled", "yes",
+                                              "--cluster-config-file", "nodes.conf",
+                                              "--cluster-node-timeout", "2000"],
+                                  port=free_port(below=55536))
+                      for _ in range(masters)]
+
+    @property
+    def url(self):
+        return ",".join(f"redis://127.0.0.1:{n.port}" for n in self.nodes)
+
+    def start(self):
+        for n in self.nodes:
+            n.start()
+        cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        subprocess.run([cli, "--cluster", "create"]
+                       + [f"127.0.0.1:{n.port}" for n in self.nodes]
+                       + ["--cluster-replicas", "0", "--cluster-yes"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=60)
+        wait_until(lambda: all(b"cluster_state:ok" in n.command("CLUSTER", "INFO")
+                               for n in self.nodes), 30, what="cluster_state:ok")
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        for n in self.nodes:
+            n.__exit__(*exc)
 
 
 class Peermatchd:
