@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/coord_cmd.h"
+#include "cli/jobs_cmd.h"
 #include "cli/members_cmd.h"
 #include "cli/plan_cmd.h"
 #include "cli/rpc.h"
@@ -49,6 +50,10 @@ const Command kCommands[] = {
     {"groups",
      "groups form|publish|list|get|join --pool POOL ...   support groups",
      RunGroups},
+    {"jobs",
+     "jobs start|get|list|cancel|watch --pool POOL ...   batch jobs "
+     "(start --wait follows one)",
+     RunJobs},
     {"call", "call Service/Method [JSON|-]   any unary RPC, JSON in and out",
      RunCall},
     {"plan",

@@ -12,8 +12,10 @@
 #include "peermatch/v1/group_service.grpc.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "peermatch/v1/pool_service.grpc.pb.h"
+#include "service/api/coordination_jobs.h"
 #include "service/api/coordination_service.h"
 #include "service/api/group_logic.h"
+#include "service/api/job_runners.h"
 #include "service/api/match_logic.h"
 #include "service/api/matching_service.h"
 #include "service/api/member_codec.h"
@@ -27,9 +29,12 @@
 #include "service/common/executor.h"
 #include "service/common/flags.h"
 #include "service/common/logging.h"
+#include "service/jobs/job_flags.h"
+#include "service/jobs/job_worker.h"
 #include "service/snapshot/pool_snapshots.h"
 #include "service/store/change_feed.h"
 #include "service/store/group_repository.h"
+#include "service/store/job_repository.h"
 #include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
@@ -50,6 +55,8 @@ int Run(int argc, char** argv) {
 
   FlagSet flags("peermatchd");
   api::DefineServerFlags(&flags);
+  jobs::DefineJobFlags(&flags);
+  api::DefineJobWatchFlags(&flags);
   absl::Status parsed = flags.Parse(argc, argv, [](const char* name) {
     return static_cast<const char*>(std::getenv(name));
   });
@@ -62,6 +69,17 @@ int Run(int argc, char** argv) {
                   : absl::StatusOr<api::ServerConfig>(parsed);
   if (!config.ok()) {
     LOG_ERROR("bad configuration", {{"error", config.status().message()}});
+    return 2;
+  }
+  absl::StatusOr<jobs::JobWorkerOptions> job_options =
+      jobs::JobWorkerOptionsFromFlags(flags);
+  absl::StatusOr<api::JobWatchOptions> watch_options =
+      api::JobWatchOptionsFromFlags(flags);
+  if (!job_options.ok() || !watch_options.ok()) {
+    LOG_ERROR(
+        "bad configuration",
+        {{"error", !job_options.ok() ? job_options.status().message()
+                                     : watch_options.status().message()}});
     return 2;
   }
   SetLogLevel(config->log_level);
@@ -184,8 +202,19 @@ int Run(int argc, char** argv) {
   api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,
                               config->sync_max_members);
   api::MatchingServiceImpl matching(&runner, &matching_logic, &match_logic);
-  api::CoordinationServiceImpl coordination(&runner, &match_logic,
-                                            &group_logic);
+  // Batch jobs (R-JOBS): this replica's worker runs every kind.
+  store::JobRepository job_repo(redis->get());
+  jobs::JobWorker job_worker(&job_repo, *job_options);
+  for (v1::JobKind kind :
+       {v1::JOB_KIND_MENTOR_MATCHING, v1::JOB_KIND_GROUPS, v1::JOB_KIND_BOTH}) {
+    job_worker.RegisterRunner(kind, std::make_shared<api::BatchJobRunner>(
+                                        kind, &match_logic, &group_logic));
+  }
+  api::JobsLogic job_logic(&job_repo, &job_worker);
+  api::JobWatchHub job_watches(&job_logic, *watch_options);
+  api::JobsRpc job_rpc(&runner, &job_logic, &job_watches);
+  api::CoordinationServiceImpl coordination(&runner, &match_logic, &group_logic,
+                                            &job_rpc);
   api::GroupServiceImpl groups(&runner, &group_logic);
   api::ExpirySweeper expiry(&match_repo, &members_repo.registry(), &snapshots,
                             absl::Seconds(config->expiry_interval_s));
@@ -196,6 +225,8 @@ int Run(int argc, char** argv) {
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();
   deps.ping = [client](absl::Time deadline) { return client->Ping(deadline); };
+  // SPEC §10 step 4: give the running job's lease back once calls drained.
+  deps.on_drained = [&job_worker] { job_worker.Shutdown(); };
   deps.services = {
       {v1::MemberService::service_full_name(), &members},
       {v1::MatchingService::service_full_name(), &matching},
@@ -208,10 +239,17 @@ int Run(int argc, char** argv) {
     LOG_ERROR("cannot start", {{"error", s.message()}});
     return 1;
   }
+  job_worker.Start();
 
   int sig = 0;
   sigwait(&signals, &sig);
   LOG_INFO("signal received", {{"signal", sig}});
+  // No new jobs here; the running one has the grace period to finish, then
+  // on_drained gives its lease back. Watch streams would hold the drain for
+  // the whole grace period: they end UNAVAILABLE at once and clients watch
+  // again on another replica.
+  job_worker.StopTakingJobs();
+  job_watches.Shutdown();
   server.Shutdown();
   executor.Shutdown();
   snapshots.Stop();

@@ -62,4 +62,43 @@ grpc::ServerUnaryReactor* CoordinationServiceImpl::PublishGroups(
                       });
 }
 
+grpc::ServerUnaryReactor* CoordinationServiceImpl::StartJob(
+    grpc::CallbackServerContext* ctx, const v1::StartJobRequest* req,
+    v1::StartJobResponse* resp) {
+  if (jobs_ == nullptr)
+    return v1::CoordinationService::CallbackService::StartJob(ctx, req, resp);
+  return jobs_->StartJob(ctx, req, resp);
+}
+
+grpc::ServerUnaryReactor* CoordinationServiceImpl::GetJob(
+    grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
+    v1::GetJobResponse* resp) {
+  if (jobs_ == nullptr)
+    return v1::CoordinationService::CallbackService::GetJob(ctx, req, resp);
+  return jobs_->GetJob(ctx, req, resp);
+}
+
+grpc::ServerUnaryReactor* CoordinationServiceImpl::ListJobs(
+    grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
+    v1::ListJobsResponse* resp) {
+  if (jobs_ == nullptr)
+    return v1::CoordinationService::CallbackService::ListJobs(ctx, req, resp);
+  return jobs_->ListJobs(ctx, req, resp);
+}
+
+grpc::ServerUnaryReactor* CoordinationServiceImpl::CancelJob(
+    grpc::CallbackServerContext* ctx, const v1::CancelJobRequest* req,
+    v1::CancelJobResponse* resp) {
+  if (jobs_ == nullptr)
+    return v1::CoordinationService::CallbackService::CancelJob(ctx, req, resp);
+  return jobs_->CancelJob(ctx, req, resp);
+}
+
+grpc::ServerWriteReactor<v1::Job>* CoordinationServiceImpl::WatchJob(
+    grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* req) {
+  if (jobs_ == nullptr)
+    return v1::CoordinationService::CallbackService::WatchJob(ctx, req);
+  return jobs_->WatchJob(ctx, req);
+}
+
 }  // namespace peermatch::api

@@ -209,6 +209,11 @@ void JobWorker::Wake() {
   cv_.notify_all();
 }
 
+void JobWorker::StopTakingJobs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  draining_ = true;
+}
+
 void JobWorker::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -263,19 +268,21 @@ void JobWorker::ControlLoop() {
         lock.lock();
         continue;
       }
+      // Only the times of actions still to come (the conditions above), so
+      // the loop never spins on a time already past.
       if (!ended && !run->lease_lost) {
         wake_at = std::min(wake_at, run->next_renew);
       }
-      if (!ended && !run->committing) {
+      if (!ended && !run->timed_out && !run->committing) {
         wake_at = std::min(wake_at, run->deadline);
       }
-      if (stopping_ && !run->give_back_tried) {
+      if (stopping_ && !ended && !run->give_back_tried && !run->committing) {
         wake_at =
             std::min(wake_at, run->shutdown_since + options_.shutdown_wait);
       }
     } else {
       if (stopping_) break;
-      if (wake_ || now >= next_poll) {
+      if (!draining_ && (wake_ || now >= next_poll)) {
         wake_ = false;
         lock.unlock();
         PollOnce();
@@ -283,7 +290,7 @@ void JobWorker::ControlLoop() {
         next_poll = absl::Now() + options_.poll_interval;
         continue;
       }
-      wake_at = std::min(wake_at, next_poll);
+      if (!draining_) wake_at = std::min(wake_at, next_poll);
     }
     cv_.wait_until(lock, absl::ToChronoTime(wake_at));
   }
@@ -309,7 +316,7 @@ void JobWorker::PollOnce() {
   for (const std::string& pool : *pools) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
+      if (stopping_ || draining_) return;
     }
     const absl::Time asked = absl::Now();
     absl::StatusOr<store::AcquireResult> a = repo_->Acquire(

@@ -88,6 +88,9 @@ class JobWorker {
   void Start();
   // Polls now instead of at the next interval.
   void Wake();
+  // Takes no new job from now on; a running one continues (SIGTERM: while
+  // calls drain, before Shutdown gives its lease back).
+  void StopTakingJobs();
   // See the file comment. Idempotent; blocks until the threads ended.
   void Shutdown();
 
@@ -122,6 +125,7 @@ class JobWorker {
   bool started_ = false;         // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
   bool wake_ = false;            // guarded by mu_
+  bool draining_ = false;        // guarded by mu_
   std::shared_ptr<Run> active_;  // guarded by mu_
   std::thread control_;
   bool poll_failing_ = false;  // control thread only

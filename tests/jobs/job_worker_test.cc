@@ -536,6 +536,23 @@ TEST_F(JobWorkerTest, ShutdownGivesBackEvenWhenTheRunnerIgnoresIt) {
   EXPECT_EQ(Get(id).result, "result of " + id);
 }
 
+TEST_F(JobWorkerTest, DrainingWorkerTakesNoNewJob) {
+  JobWorker* a =
+      AddWorker(Options("replica-a"),
+                GatedCommitRunner(client_.get(), NewGate(), nullptr));
+  a->StopTakingJobs();
+  const std::string id = Create();
+  // Several poll intervals pass; the job is still waiting.
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(Get(id).state, JobState::kQueued);
+  absl::Notification* go = NewGate();
+  go->Notify();
+  AddWorker(Options("replica-b"),
+            GatedCommitRunner(client_.get(), go, nullptr));
+  ASSERT_TRUE(WaitForState(id, JobState::kSucceeded));
+  EXPECT_EQ(Get(id).result, "result of " + id);
+}
+
 TEST_F(JobWorkerTest, RunPastItsDeadlineFailsAndCannotCommit) {
   JobWorkerOptions o = Options("replica-a");
   o.max_run_time = absl::Milliseconds(300);
