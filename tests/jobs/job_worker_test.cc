@@ -11,14 +11,15 @@
 #include "service/jobs/job_worker.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -56,6 +57,37 @@ bool WaitFor(const std::function<bool()>& done,
   }
   return done();
 }
+
+// A one-shot signal on std primitives, which the ThreadSanitizer build can
+// see through (Debian's abseil is not instrumented).
+class Gate {
+ public:
+  void Notify() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool HasBeenNotified() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return open_;
+  }
+  void WaitForNotification() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+  bool WaitForNotificationWithTimeout(absl::Duration d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoMilliseconds(d),
+                        [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 // A replica's connection that the test can cut.
 class PartitionableClient final : public store::RedisClient {
@@ -157,8 +189,8 @@ class JobWorkerTest : public ::testing::Test {
     return workers_.back().get();
   }
 
-  absl::Notification* NewGate() {
-    gates_.push_back(std::make_unique<absl::Notification>());
+  Gate* NewGate() {
+    gates_.push_back(std::make_unique<Gate>());
     return gates_.back().get();
   }
 
@@ -212,7 +244,7 @@ class JobWorkerTest : public ::testing::Test {
   std::vector<std::unique_ptr<PartitionableClient>> clients_;
   std::vector<std::unique_ptr<store::JobRepository>> repos_;
   std::vector<std::unique_ptr<JobWorker>> workers_;
-  std::vector<std::unique_ptr<absl::Notification>> gates_;
+  std::vector<std::unique_ptr<Gate>> gates_;
 };
 
 // The fenced commit a test runner makes with its context's token.
@@ -229,7 +261,7 @@ absl::Status Commit(store::RedisClient& client, const JobContext& ctx) {
 // Reports a phase, waits for the gate (or a stop request), then enters the
 // commit and commits.
 std::shared_ptr<JobRunner> GatedCommitRunner(store::RedisClient* client,
-                                             absl::Notification* gate,
+                                             Gate* gate,
                                              std::atomic<int>* started) {
   return std::make_shared<FnRunner>(
       [client, gate, started](JobContext& ctx) -> absl::StatusOr<std::string> {
@@ -249,7 +281,7 @@ std::shared_ptr<JobRunner> GatedCommitRunner(store::RedisClient* client,
 }
 
 TEST_F(JobWorkerTest, JobRunsFromQueuedToSucceeded) {
-  absl::Notification* gate = NewGate();
+  Gate* gate = NewGate();
   std::atomic<int> started{0};
   AddWorker(Options("replica-a"),
             GatedCommitRunner(client_.get(), gate, &started));
@@ -285,7 +317,7 @@ TEST_F(JobWorkerTest, JobRunsFromQueuedToSucceeded) {
 }
 
 TEST_F(JobWorkerTest, CancelMidRunCommitsNothing) {
-  absl::Notification* gate = NewGate();
+  Gate* gate = NewGate();
   AddWorker(Options("replica-a"),
             GatedCommitRunner(client_.get(), gate, nullptr));
   const std::string id = Create();
@@ -367,9 +399,10 @@ TEST_F(JobWorkerTest, ContextCarriesTheJob) {
     absl::Time reference;
   };
   auto seen = std::make_shared<Seen>();
+  Gate* filled = NewGate();
   AddWorker(Options("replica-a"),
             std::make_shared<FnRunner>(
-                [seen](JobContext& ctx) -> absl::StatusOr<std::string> {
+                [seen, filled](JobContext& ctx) -> absl::StatusOr<std::string> {
                   seen->pool = ctx.pool();
                   seen->job = ctx.job_id();
                   seen->options = ctx.options();
@@ -378,10 +411,12 @@ TEST_F(JobWorkerTest, ContextCarriesTheJob) {
                   seen->attempt = ctx.attempt();
                   seen->token = ctx.fencing_token();
                   seen->reference = ctx.reference_time();
+                  filled->Notify();
                   return std::string();
                 }));
   const std::string id = Create();
   ASSERT_TRUE(WaitForState(id, JobState::kSucceeded));
+  filled->WaitForNotification();
   EXPECT_EQ(seen->pool, kPool);
   EXPECT_EQ(seen->job, id);
   EXPECT_EQ(seen->options, "opts");
@@ -393,9 +428,9 @@ TEST_F(JobWorkerTest, ContextCarriesTheJob) {
 }
 
 TEST_F(JobWorkerTest, WorkerWhoseLeaseWasStolenCannotCommitOrFinish) {
-  absl::Notification* gate = NewGate();
+  Gate* gate = NewGate();
   auto commit_status = std::make_shared<absl::Status>();
-  auto finished = std::make_shared<absl::Notification>();
+  auto finished = std::make_shared<Gate>();
   // Commits straight away when released, without EnterCommit, so the
   // refusal comes from the fenced commit itself.
   AddWorker(Options("replica-a"),
@@ -430,7 +465,7 @@ TEST_F(JobWorkerTest, WorkerWhoseLeaseWasStolenCannotCommitOrFinish) {
 }
 
 TEST_F(JobWorkerTest, AnotherWorkerTakesOverWhenTheHolderStopsHeartbeating) {
-  absl::Notification* gate_a = NewGate();
+  Gate* gate_a = NewGate();
   std::atomic<int> started_a{0};
   PartitionableClient* link_a = nullptr;
   AddWorker(Options("replica-a"),
@@ -440,7 +475,7 @@ TEST_F(JobWorkerTest, AnotherWorkerTakesOverWhenTheHolderStopsHeartbeating) {
   const int64_t token_a = std::stoll(
       redis_->Command({"HGET", store::keys::JobLease(kPool), "token"})->str);
   link_a->Cut(true);  // replica-a can no longer reach Redis
-  absl::Notification* gate_b = NewGate();
+  Gate* gate_b = NewGate();
   gate_b->Notify();
   AddWorker(Options("replica-b"),
             GatedCommitRunner(client_.get(), gate_b, nullptr));
@@ -497,7 +532,7 @@ TEST_F(JobWorkerTest, ShutdownGivesTheJobBackToAnotherWorker) {
   JobRecord back = Get(id);
   EXPECT_EQ(back.state, JobState::kQueued);
   EXPECT_EQ(back.attempt, 0);  // a give-back is not a lost lease
-  absl::Notification* go = NewGate();
+  Gate* go = NewGate();
   go->Notify();
   AddWorker(Options("replica-b"),
             GatedCommitRunner(client_.get(), go, &started));
@@ -508,7 +543,7 @@ TEST_F(JobWorkerTest, ShutdownGivesTheJobBackToAnotherWorker) {
 }
 
 TEST_F(JobWorkerTest, ShutdownGivesBackEvenWhenTheRunnerIgnoresIt) {
-  absl::Notification* release = NewGate();
+  Gate* release = NewGate();
   auto commit_status = std::make_shared<absl::Status>();
   JobWorker* a = AddWorker(
       Options("replica-a"),
@@ -524,7 +559,7 @@ TEST_F(JobWorkerTest, ShutdownGivesBackEvenWhenTheRunnerIgnoresIt) {
   // replica has finished the job.
   std::thread stopper([a] { a->Shutdown(); });
   ASSERT_TRUE(WaitForState(id, JobState::kQueued));
-  absl::Notification* go = NewGate();
+  Gate* go = NewGate();
   go->Notify();
   AddWorker(Options("replica-b"),
             GatedCommitRunner(client_.get(), go, nullptr));
@@ -545,7 +580,7 @@ TEST_F(JobWorkerTest, DrainingWorkerTakesNoNewJob) {
   // Several poll intervals pass; the job is still waiting.
   absl::SleepFor(absl::Milliseconds(400));
   EXPECT_EQ(Get(id).state, JobState::kQueued);
-  absl::Notification* go = NewGate();
+  Gate* go = NewGate();
   go->Notify();
   AddWorker(Options("replica-b"),
             GatedCommitRunner(client_.get(), go, nullptr));
@@ -556,9 +591,9 @@ TEST_F(JobWorkerTest, DrainingWorkerTakesNoNewJob) {
 TEST_F(JobWorkerTest, RunPastItsDeadlineFailsAndCannotCommit) {
   JobWorkerOptions o = Options("replica-a");
   o.max_run_time = absl::Milliseconds(300);
-  absl::Notification* release = NewGate();
+  Gate* release = NewGate();
   auto commit_status = std::make_shared<absl::Status>();
-  auto finished = std::make_shared<absl::Notification>();
+  auto finished = std::make_shared<Gate>();
   AddWorker(o, std::make_shared<FnRunner>(
                    [this, release, commit_status,
                     finished](JobContext& ctx) -> absl::StatusOr<std::string> {
