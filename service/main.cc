@@ -182,7 +182,7 @@ int Run(int argc, char** argv) {
   api::GroupLogic group_logic(&members_repo, &group_repo, &settings_repo,
                               config->sync_max_members);
   api::MemberLogic member_logic(
-      &members_repo, &match_repo,
+      &members_repo,
       [&snapshots](const std::string& pool, const std::string& id,
                    const v1::Member* m) {
         if (m == nullptr) {

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "matcher/groups.h"
 #include "matcher/time.h"
+#include "service/api/conversions.h"
 #include "service/api/member_codec.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
@@ -21,12 +22,6 @@ namespace peermatch::api {
 namespace {
 
 constexpr int kApplyAttempts = 4;
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t ms = absl::ToUnixMillis(t);
-  out->set_seconds(ms / 1000);
-  out->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
-}
 
 // A pool's members as the group library takes them, in a reference week.
 struct LoadedPool {
@@ -138,8 +133,8 @@ v1::Group RecordToProto(const store::GroupRecord& r, const std::string& pool) {
   g.set_dissolve_reason(r.dissolve_reason);
   g.set_version(r.version);
   g.set_job_id(r.job_id);
-  SetTime(r.create_time, g.mutable_create_time());
-  SetTime(r.update_time, g.mutable_update_time());
+  SetTimestamp(r.create_time, g.mutable_create_time());
+  SetTimestamp(r.update_time, g.mutable_update_time());
   return g;
 }
 
@@ -206,6 +201,7 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
     changes.actor = actor;
     changes.job_id = job_id;
     changes.fencing_token = fencing_token;
+    changes.refuse_if_leased = !fencing_token.has_value();
     std::vector<int> created_index;  // result group index of each create
     absl::flat_hash_map<std::string, bool> continued;
     for (size_t i = 0; i < result.groups.size(); ++i) {
@@ -465,13 +461,9 @@ absl::Status GroupLogic::List(const v1::ListGroupsRequest& req,
     }
   }
   int64_t offset = 0;
-  if (!req.page_token().empty()) {
-    absl::StatusOr<std::string> decoded =
-        DecodePageToken(req.pool(), req.page_token());
-    if (!decoded.ok() || !absl::SimpleAtoi(*decoded, &offset) || offset < 0) {
-      errors.Add("page_token",
-                 "is not a token from a previous response for this pool");
-    }
+  if (!DecodeOffsetToken(req.pool(), req.page_token(), &offset)) {
+    errors.Add("page_token",
+               "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
   if (!req.member_id().empty()) {
@@ -497,8 +489,7 @@ absl::Status GroupLogic::List(const v1::ListGroupsRequest& req,
     *resp->add_groups() = RecordToProto(g, req.pool());
   }
   if (page.next_offset > 0) {
-    resp->set_next_page_token(
-        EncodePageToken(req.pool(), absl::StrCat(page.next_offset)));
+    resp->set_next_page_token(EncodeOffsetToken(req.pool(), page.next_offset));
   }
   return absl::OkStatus();
 }

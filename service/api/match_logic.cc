@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "matcher/scoring.h"
 #include "peermatch/v1/match.pb.h"
+#include "service/api/conversions.h"
 #include "service/api/member_codec.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
@@ -26,23 +27,9 @@ constexpr int kMaxReason = 256;
 constexpr int kMaxIds = 10000;
 constexpr int kCommitAttempts = 4;
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t ms = absl::ToUnixMillis(t);
-  out->set_seconds(ms / 1000);
-  out->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
-}
-
-absl::Time TimeOr(const google::protobuf::Timestamp& t, bool has,
-                  absl::Time def) {
-  if (!has) return def;
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 void CheckTimestamp(const google::protobuf::Timestamp& t, bool has,
                     const std::string& field, FieldErrors* errors) {
-  if (!has) return;
-  if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 ||
-      t.nanos() > 999999999) {
+  if (has && !IsValidTimestamp(t)) {
     errors->Add(field, "must be a valid timestamp");
   }
 }
@@ -83,7 +70,7 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(
 // Worth retrying after the snapshot catches up: the state the plan was
 // based on changed under it.
 bool Retryable(const absl::Status& s) {
-  return absl::IsAborted(s) && !absl::StrContains(s.message(), "stale lease");
+  return absl::IsAborted(s) && !absl::StrContains(s.message(), "lease");
 }
 
 }  // namespace
@@ -103,9 +90,9 @@ v1::Match MatchToProto(const store::MatchRecord& m, absl::string_view pool) {
   out.set_end_reason(m.end_reason);
   out.set_excluded(m.excluded);
   out.set_version(m.version);
-  SetTime(m.create_time, out.mutable_create_time());
-  SetTime(m.update_time, out.mutable_update_time());
-  if (m.expire_time) SetTime(*m.expire_time, out.mutable_expire_time());
+  SetTimestamp(m.create_time, out.mutable_create_time());
+  SetTimestamp(m.update_time, out.mutable_update_time());
+  if (m.expire_time) SetTimestamp(*m.expire_time, out.mutable_expire_time());
   return out;
 }
 
@@ -131,6 +118,7 @@ MatchLogic::PlanAndCommit(const std::string& pool,
     spec.actor = actor;
     spec.job_id = job_id;
     spec.fencing_token = fencing_token;
+    spec.refuse_if_leased = !fencing_token.has_value();
     spec.mentors = plan.mentors;
     spec.proposals.reserve(plan.proposals.size());
     for (const PlannedMatch& p : plan.proposals) {
@@ -198,7 +186,7 @@ absl::Status MatchLogic::RunMatching(const v1::RunMatchingRequest& req,
         sync_max_members_, "); use StartJob with JOB_KIND_MENTOR_MATCHING"));
   }
   absl::Time ref =
-      TimeOr(o.reference_time(), o.has_reference_time(), absl::Now());
+      o.has_reference_time() ? FromTimestamp(o.reference_time()) : absl::Now();
   ASSIGN_OR_RETURN(auto result,
                    PlanAndCommit(req.pool(), o, ref, call.actor, "",
                                  std::nullopt, call.deadline, {}));
@@ -379,13 +367,9 @@ absl::Status MatchLogic::List(const v1::ListMatchesRequest& req,
     }
   }
   int64_t offset = 0;
-  if (!req.page_token().empty()) {
-    absl::StatusOr<std::string> decoded =
-        DecodePageToken(req.pool(), req.page_token());
-    if (!decoded.ok() || !absl::SimpleAtoi(*decoded, &offset) || offset < 0) {
-      errors.Add("page_token",
-                 "is not a token from a previous response for this pool");
-    }
+  if (!DecodeOffsetToken(req.pool(), req.page_token(), &offset)) {
+    errors.Add("page_token",
+               "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
   int size = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
@@ -396,8 +380,7 @@ absl::Status MatchLogic::List(const v1::ListMatchesRequest& req,
     *resp->add_matches() = MatchToProto(m, req.pool());
   }
   if (page.next_offset > 0) {
-    resp->set_next_page_token(
-        EncodePageToken(req.pool(), absl::StrCat(page.next_offset)));
+    resp->set_next_page_token(EncodeOffsetToken(req.pool(), page.next_offset));
   }
   return absl::OkStatus();
 }

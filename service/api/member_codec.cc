@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "service/api/conversions.h"
 
 namespace peermatch::api {
 namespace {
@@ -31,6 +32,8 @@ store::MemberWrite ToMemberWrite(const v1::Member& member,
     body.SerializeToCodedStream(&coded);
   }
   w.blocked.assign(member.blocked().begin(), member.blocked().end());
+  w.mentor_capacity = member.mentor_capacity();
+  for (int r : member.roles()) w.role_bits |= 1u << r;
   w.expected_version = expected_version;
   return w;
 }
@@ -44,9 +47,7 @@ absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& r) {
   m.set_id(r.id);
   for (const std::string& b : r.blocked) m.add_blocked(b);
   m.set_version(r.version);
-  int64_t ms = absl::ToUnixMillis(r.update_time);
-  m.mutable_update_time()->set_seconds(ms / 1000);
-  m.mutable_update_time()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  SetTimestamp(r.update_time, m.mutable_update_time());
   return m;
 }
 

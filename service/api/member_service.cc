@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "service/api/conversions.h"
 #include "service/api/member_codec.h"
 #include "service/api/validation.h"
 #include "service/common/status_macros.h"
@@ -42,11 +43,8 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
                     deadline));
   // The store stamped the write with its clock a moment ago; report that
   // moment without another round trip.
-  int64_t now_ms = absl::ToUnixMillis(absl::Now());
   member.set_version(r.version);
-  member.mutable_update_time()->set_seconds(now_ms / 1000);
-  member.mutable_update_time()->set_nanos(static_cast<int32_t>(now_ms % 1000) *
-                                          1000000);
+  SetTimestamp(absl::Now(), member.mutable_update_time());
   if (on_write_) on_write_(req.pool(), member.id(), &member);
   *resp->mutable_member() = std::move(member);
   resp->set_created(r.created);
@@ -182,9 +180,10 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
     errors.Add("expected_version", "must be >= 1");
   }
   RETURN_IF_ERROR(errors.ToStatus());
-  // Erasure (SPEC §9): first the member's matches (ended, their id blanked,
-  // their exclusions dropped), then the profile with its indexes and other
-  // members' block entries. Each step is atomic; a failure between them
+  // Erasure (SPEC §9): the member's group is repaired or dissolved first;
+  // then one script removes the profile, its indexes, other members' block
+  // entries about them, and ends their matches (blanking their id and
+  // dropping their exclusions). Each step is atomic; a failure between them
   // leaves the member in place, so retrying the delete completes it.
   ASSIGN_OR_RETURN(store::MemberRecord existing,
                    repo_->Get(req.pool(), req.id(), deadline));
@@ -193,11 +192,6 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
     return absl::AbortedError(absl::StrCat("version mismatch: expected ",
                                            req.expected_version(), ", stored ",
                                            existing.version));
-  }
-  int ended = 0;
-  if (matches_ != nullptr) {
-    ASSIGN_OR_RETURN(ended,
-                     matches_->EraseMember(req.pool(), req.id(), deadline));
   }
   int groups_changed = 0;
   if (erase_groups_) {
@@ -211,9 +205,8 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
   options.actor = actor;
   ASSIGN_OR_RETURN(store::DeleteResult r,
                    repo_->Delete(req.pool(), req.id(), options, deadline));
-  (void)r;
   if (on_write_) on_write_(req.pool(), req.id(), nullptr);
-  resp->set_matches_ended(ended);
+  resp->set_matches_ended(static_cast<int32_t>(r.matches_ended));
   resp->set_groups_changed(groups_changed);
   return absl::OkStatus();
 }

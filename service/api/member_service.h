@@ -19,7 +19,6 @@
 #include "absl/time/time.h"
 #include "peermatch/v1/member_service.grpc.pb.h"
 #include "service/api/unary.h"
-#include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
 
 namespace peermatch::api {
@@ -37,11 +36,9 @@ class MemberLogic {
   using GroupEraser = std::function<absl::StatusOr<int>(
       const std::string& pool, const std::string& id, absl::Time deadline)>;
 
-  // `matches` may be null (no match records to erase).
-  MemberLogic(store::MemberRepository* repo, store::MatchRepository* matches,
-              WriteHook on_write = {}, GroupEraser erase_groups = {})
+  MemberLogic(store::MemberRepository* repo, WriteHook on_write = {},
+              GroupEraser erase_groups = {})
       : repo_(repo),
-        matches_(matches),
         on_write_(std::move(on_write)),
         erase_groups_(std::move(erase_groups)) {}
 
@@ -60,7 +57,6 @@ class MemberLogic {
 
  private:
   store::MemberRepository* repo_;
-  store::MatchRepository* matches_;
   WriteHook on_write_;
   GroupEraser erase_groups_;
 };

@@ -16,12 +16,6 @@
 namespace peermatch::store {
 namespace {
 
-absl::Status CheckPool(absl::string_view pool) {
-  if (keys::IsValidPoolId(pool)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "pool: must be 1-63 characters of [a-z0-9-]");
-}
-
 absl::Status CheckGroupId(absl::string_view id) {
   if (!id.empty() && id.size() <= 32 && id[0] == 'g' &&
       std::all_of(id.begin() + 1, id.end(),
@@ -50,17 +44,22 @@ const char* KindName(GroupOp::Kind k) {
 // KEYS[1] live  [2] idx  [3] feed  [4] audit  [5] lease; one per op (the
 // group); one per member mapping (member-group).
 // ARGV[1] now  [2] feed maxlen  [3] audit maxlen  [4] actor  [5] job
-// [6] token or ''  [7] check live 0/1  [8] n_live  [9] n_ops  [10] n_map;
-// live ids; 7 per op (kind, id, expected v, state, members, payload,
-// reason); 2 per mapping (member, group id or '').
+// [6] token, '-' (refuse while a job holds the lease) or ''  [7] check live [8]
+// n_live  [9] n_ops  [10] n_map; live ids; 7 per op (kind, id, expected v,
+// state, members, payload, reason); 2 per mapping (member, group id or '').
 const Script& ApplyScript() {
   static const Script* const kScript = new Script(R"lua(
 local now = ARGV[1]
-if ARGV[6] ~= '' then
-  local l = redis.call('HMGET', KEYS[5], 'token', 'exp')
-  local t = redis.call('TIME')
-  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if l[1] ~= ARGV[6] or not l[2] or tonumber(l[2]) <= ms then
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local l = redis.call('HMGET', KEYS[5], 'token', 'exp')
+local leased = l[2] and tonumber(l[2]) > ms
+if ARGV[6] == '-' then
+  if leased then
+    return redis.error_reply('PM_ABORTED a batch job holds the pool lease; retry when it ends')
+  end
+elseif ARGV[6] ~= '' then
+  if l[1] ~= ARGV[6] or not leased then
     return redis.error_reply('PM_ABORTED stale lease')
   end
 end
@@ -200,7 +199,7 @@ absl::StatusOr<std::vector<GroupRecord>> GroupRepository::GetMany(
 absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
     absl::string_view pool, const GroupChangeSet& changes,
     absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   int creates = 0;
   for (const GroupOp& op : changes.ops) {
     if (op.kind == GroupOp::Kind::kCreate) {
@@ -266,17 +265,19 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
                                 keys::Audit(pool), keys::JobLease(pool)};
   const std::vector<std::string> expected =
       changes.expected_live.value_or(std::vector<std::string>{});
-  std::vector<std::string> a = {
-      Ms(options_.clock()),
-      absl::StrCat(options_.feed_max_len),
-      absl::StrCat(options_.audit_max_len),
-      changes.actor,
-      changes.job_id,
-      changes.fencing_token ? absl::StrCat(*changes.fencing_token) : "",
-      changes.expected_live ? "1" : "0",
-      absl::StrCat(expected.size()),
-      absl::StrCat(changes.ops.size()),
-      absl::StrCat(mapping_order.size())};
+  std::vector<std::string> a = {Ms(options_.clock()),
+                                absl::StrCat(options_.feed_max_len),
+                                absl::StrCat(options_.audit_max_len),
+                                changes.actor,
+                                changes.job_id,
+                                changes.fencing_token
+                                    ? absl::StrCat(*changes.fencing_token)
+                                : changes.refuse_if_leased ? "-"
+                                                           : "",
+                                changes.expected_live ? "1" : "0",
+                                absl::StrCat(expected.size()),
+                                absl::StrCat(changes.ops.size()),
+                                absl::StrCat(mapping_order.size())};
   a.insert(a.end(), expected.begin(), expected.end());
   for (size_t i = 0; i < changes.ops.size(); ++i) {
     const GroupOp& op = changes.ops[i];
@@ -301,7 +302,7 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
 
 absl::StatusOr<GroupSnapshot> GroupRepository::LoadLive(absl::string_view pool,
                                                         absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   const std::string live = keys::LiveGroups(pool);
   ASSIGN_OR_RETURN(Reply r,
                    client_->Run(live, Command({"SMEMBERS", live}), deadline));
@@ -316,7 +317,7 @@ absl::StatusOr<GroupSnapshot> GroupRepository::LoadLive(absl::string_view pool,
 absl::StatusOr<GroupRecord> GroupRepository::Get(absl::string_view pool,
                                                  absl::string_view group_id,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckGroupId(group_id));
   ASSIGN_OR_RETURN(Reply r, client_->Run(keys::Group(pool, group_id),
                                          GroupHmget(pool, group_id), deadline));
@@ -326,7 +327,7 @@ absl::StatusOr<GroupRecord> GroupRepository::Get(absl::string_view pool,
 
 absl::StatusOr<std::optional<std::string>> GroupRepository::GroupOf(
     absl::string_view pool, absl::string_view member, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   std::string key = keys::MemberGroup(pool, member);
   ASSIGN_OR_RETURN(Reply r, client_->Run(key, Command({"GET", key}), deadline));
   if (r.is_error()) return ErrorReplyToStatus(r.str());
@@ -337,7 +338,7 @@ absl::StatusOr<std::optional<std::string>> GroupRepository::GroupOf(
 absl::StatusOr<GroupPage> GroupRepository::List(
     absl::string_view pool, const std::vector<GroupState>& states,
     int page_size, int64_t offset, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (page_size < 1 || page_size > 1000 || offset < 0) {
     return absl::InvalidArgumentError("page_size: must be 1-1000");
   }

@@ -79,6 +79,8 @@ struct GroupChangeSet {
   std::string actor;
   std::string job_id;
   std::optional<int64_t> fencing_token;
+  // Without a token: refuse (ABORTED) while a job holds the pool's lease.
+  bool refuse_if_leased = false;
 };
 
 struct GroupSnapshot {

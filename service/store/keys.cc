@@ -27,6 +27,12 @@ bool IsValidPoolId(absl::string_view pool) {
          });
 }
 
+absl::Status ValidatePoolId(absl::string_view pool) {
+  if (IsValidPoolId(pool)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "pool: must be 1-63 characters of [a-z0-9-]");
+}
+
 bool IsValidMemberId(absl::string_view id) {
   return !id.empty() && id.size() <= 128 &&
          std::all_of(id.begin(), id.end(), [](char c) {

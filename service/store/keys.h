@@ -26,6 +26,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace peermatch::store::keys {
@@ -34,6 +35,8 @@ namespace peermatch::store::keys {
 bool IsValidPoolId(absl::string_view pool);
 // SPEC §2: 1-128 characters of [A-Za-z0-9._:@-].
 bool IsValidMemberId(absl::string_view id);
+// OK, or INVALID_ARGUMENT "pool: ..." — the repositories' boundary check.
+absl::Status ValidatePoolId(absl::string_view pool);
 
 // "pm:{<pool>}:" — the prefix of every key of the pool (for SCAN MATCH).
 std::string PoolPrefix(absl::string_view pool);

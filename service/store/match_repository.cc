@@ -20,12 +20,6 @@ namespace {
 // was based on changed under it (ABORTED "... changed").
 constexpr int kMaxRetries = 8;
 
-absl::Status CheckPool(absl::string_view pool) {
-  if (keys::IsValidPoolId(pool)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "pool: must be 1-63 characters of [a-z0-9-]");
-}
-
 absl::Status CheckMember(absl::string_view id, absl::string_view field) {
   if (keys::IsValidMemberId(id)) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -70,7 +64,8 @@ end
 //   by-member e, by-member m), 5 per new one (same kinds), 1 per mentor
 //   (member hash), 1 per mentee (member hash).
 //   ARGV[1] now  [2] feed maxlen  [3] audit maxlen  [4] actor  [5] job
-//   [6] fencing token or ''  [7] discard 0/1  [8] auto publish 0/1
+//   [6] fencing token, '-' (refuse while a job holds the lease) or ''
+//   [7] discard 0/1  [8] auto publish 0/1
 //   [9] expiry ms  [10] n_old  [11] n_new  [12] n_mentors  [13] n_mentees;
 //   then 3 per old (id, e, m), 5 per new (id, e, m, se, sm), 3 per mentor
 //   (id, version, capacity), 1 per mentee (id).
@@ -79,11 +74,16 @@ const Script& CommitScript() {
   static const Script* const kScript =
       new Script(absl::StrCat(kLuaCommon, R"lua(
 local now = ARGV[1]
-if ARGV[6] ~= '' then
-  local l = redis.call('HMGET', KEYS[7], 'token', 'exp')
-  local t = redis.call('TIME')
-  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  if l[1] ~= ARGV[6] or not l[2] or tonumber(l[2]) <= ms then
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local l = redis.call('HMGET', KEYS[7], 'token', 'exp')
+local leased = l[2] and tonumber(l[2]) > ms
+if ARGV[6] == '-' then
+  if leased then
+    return redis.error_reply('PM_ABORTED a batch job holds the pool lease; retry when it ends')
+  end
+elseif ARGV[6] ~= '' then
+  if l[1] ~= ARGV[6] or not leased then
     return redis.error_reply('PM_ABORTED stale lease')
   end
 end
@@ -318,6 +318,7 @@ elseif op == 'accept' then
   end
 elseif op == 'decline' then
   free()
+  redis.call('HDEL', KEYS[1], 'xt')
   redis.call('HSET', KEYS[4], pair, 1)
   redis.call('HSET', KEYS[1], 'er', ARGV[9], 'ex', 1)
 elseif op == 'end' then
@@ -329,6 +330,7 @@ elseif op == 'end' then
   end
 elseif op == 'expire' then
   free()
+  redis.call('HDEL', KEYS[1], 'xt')
 end
 feed(KEYS[7], ARGV[3], STATE[new_s], id, v)
 audit()
@@ -561,7 +563,7 @@ absl::StatusOr<std::vector<MatchRecord>> MatchRepository::GetMany(
 absl::StatusOr<MatchRecord> MatchRepository::Get(absl::string_view pool,
                                                  absl::string_view match_id,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMatchId(match_id));
   std::string key = keys::Match(pool, match_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -572,7 +574,7 @@ absl::StatusOr<MatchRecord> MatchRepository::Get(absl::string_view pool,
 
 absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
     absl::string_view pool, const CommitSpec& spec, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (spec.proposals.size() > static_cast<size_t>(kMaxProposals)) {
     return absl::InvalidArgumentError("too many proposals in one commit");
   }
@@ -610,20 +612,22 @@ absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
                                   keys::Feed(pool),
                                   keys::Audit(pool),
                                   keys::JobLease(pool)};
-    std::vector<std::string> a = {
-        Ms(now),
-        absl::StrCat(options_.feed_max_len),
-        absl::StrCat(options_.audit_max_len),
-        spec.actor,
-        spec.job_id,
-        spec.fencing_token ? absl::StrCat(*spec.fencing_token) : "",
-        spec.discard_previous ? "1" : "0",
-        spec.auto_publish ? "1" : "0",
-        Ms(now + spec.proposal_ttl),
-        absl::StrCat(old.size()),
-        absl::StrCat(spec.proposals.size()),
-        absl::StrCat(spec.mentors.size()),
-        absl::StrCat(mentee_ids.size())};
+    std::vector<std::string> a = {Ms(now),
+                                  absl::StrCat(options_.feed_max_len),
+                                  absl::StrCat(options_.audit_max_len),
+                                  spec.actor,
+                                  spec.job_id,
+                                  spec.fencing_token
+                                      ? absl::StrCat(*spec.fencing_token)
+                                  : spec.refuse_if_leased ? "-"
+                                                          : "",
+                                  spec.discard_previous ? "1" : "0",
+                                  spec.auto_publish ? "1" : "0",
+                                  Ms(now + spec.proposal_ttl),
+                                  absl::StrCat(old.size()),
+                                  absl::StrCat(spec.proposals.size()),
+                                  absl::StrCat(spec.mentors.size()),
+                                  absl::StrCat(mentee_ids.size())};
     for (const MatchRecord& o : old) {
       for (std::string key :
            {keys::Match(pool, o.id), keys::MenteeLive(pool, o.mentee),
@@ -697,7 +701,7 @@ absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
 absl::StatusOr<MatchRecord> MatchRepository::Transition(
     absl::string_view pool, absl::string_view match_id,
     const TransitionSpec& spec, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(MatchRecord m, Get(pool, match_id, deadline));
     const std::string key = keys::Match(pool, match_id);
@@ -737,7 +741,7 @@ absl::StatusOr<MatchRecord> MatchRepository::Transition(
 absl::StatusOr<int> MatchRepository::Publish(
     absl::string_view pool, const std::vector<std::string>& ids,
     const std::string& actor, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (ids.size() > static_cast<size_t>(kMaxIds)) {
     return absl::InvalidArgumentError("match_ids: at most 10000");
   }
@@ -771,7 +775,7 @@ absl::StatusOr<int> MatchRepository::Publish(
 absl::StatusOr<int> MatchRepository::Discard(
     absl::string_view pool, const std::vector<std::string>& ids,
     const std::string& actor, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (ids.size() > static_cast<size_t>(kMaxIds)) {
     return absl::InvalidArgumentError("match_ids: at most 10000");
   }
@@ -815,7 +819,7 @@ absl::StatusOr<MatchRecord> MatchRepository::CreateManual(
     absl::string_view pool, const Proposal& pair, const MentorCapacity& mentor,
     bool override, const std::string& reason, const std::string& actor,
     absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMember(pair.mentee, "mentee_id"));
   RETURN_IF_ERROR(CheckMember(pair.mentor, "mentor_id"));
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
@@ -855,7 +859,7 @@ absl::StatusOr<MatchRecord> MatchRepository::CreateManual(
 
 absl::StatusOr<int> MatchRepository::ExpireDue(absl::string_view pool,
                                                int limit, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   const std::string route = keys::ProposedMatches(pool);
   ASSIGN_OR_RETURN(Reply r,
                    client_->Run(route,
@@ -882,7 +886,7 @@ absl::StatusOr<int> MatchRepository::ExpireDue(absl::string_view pool,
 absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
                                                  absl::string_view member,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMember(member, "id"));
   const std::string by_member = keys::MemberMatches(pool, member);
   for (int attempt = 0;; ++attempt) {
@@ -926,7 +930,7 @@ absl::StatusOr<MatchPage> MatchRepository::List(
     absl::string_view pool, absl::string_view member,
     const std::vector<MatchState>& states, int page_size, int64_t offset,
     absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (!member.empty()) RETURN_IF_ERROR(CheckMember(member, "member_id"));
   if (page_size < 1 || page_size > 1000 || offset < 0) {
     return absl::InvalidArgumentError("page_size: must be 1-1000");
@@ -957,7 +961,7 @@ absl::StatusOr<MatchPage> MatchRepository::List(
 
 absl::StatusOr<MatchStateLoad> MatchRepository::LoadState(
     absl::string_view pool, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   const std::string route = keys::ActiveMatches(pool);
   std::vector<Command> cmds = {
       Command({"SMEMBERS", route}),

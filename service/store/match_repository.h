@@ -107,6 +107,9 @@ struct CommitSpec {
   // A job's fencing token: the commit happens only while keys::JobLease
   // holds this token and has not expired (SPEC §7).
   std::optional<int64_t> fencing_token;
+  // Without a token: refuse (ABORTED) while a job holds the pool's lease,
+  // so a synchronous run never races a batch job.
+  bool refuse_if_leased = false;
 };
 
 struct CommitResult {

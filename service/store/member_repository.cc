@@ -216,14 +216,6 @@ return {1, tonumber(h[1]), erased, ended}
   return *kScript;
 }
 
-absl::Status CheckPool(absl::string_view pool) {
-  if (!keys::IsValidPoolId(pool)) {
-    return absl::InvalidArgumentError(
-        "pool: must be 1-63 characters of [a-z0-9-]");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckMemberId(absl::string_view id, absl::string_view field) {
   if (!keys::IsValidMemberId(id)) {
     return absl::InvalidArgumentError(
@@ -439,7 +431,7 @@ absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>>
 MemberRepository::BatchUpsert(absl::string_view pool,
                               absl::Span<const MemberWrite> writes,
                               absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (writes.size() > static_cast<size_t>(kMaxBatch)) {
     return absl::InvalidArgumentError(
         absl::StrCat("members: more than ", kMaxBatch, " in one batch"));
@@ -512,7 +504,7 @@ MemberRepository::BatchUpsert(absl::string_view pool,
 absl::StatusOr<MemberRecord> MemberRepository::Get(absl::string_view pool,
                                                    absl::string_view id,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMemberId(id, "id"));
   const std::string ids[] = {std::string(id)};
   ASSIGN_OR_RETURN(std::vector<MemberRecord> found,
@@ -525,7 +517,7 @@ absl::StatusOr<MemberPage> MemberRepository::List(absl::string_view pool,
                                                   int page_size,
                                                   absl::string_view after_id,
                                                   absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (page_size < 1 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1..", kMaxPageSize));
@@ -587,7 +579,7 @@ absl::StatusOr<std::vector<MatchDeclaration>> ReadMatchDeclarations(
 absl::StatusOr<DeleteResult> MemberRepository::Delete(
     absl::string_view pool, absl::string_view id, const DeleteOptions& options,
     absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMemberId(id, "id"));
   RETURN_IF_ERROR(CheckExpectedVersion(options.expected_version));
   if (!options.actor.empty())
@@ -676,7 +668,7 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
 
 absl::StatusOr<PoolLoad> MemberRepository::LoadAll(absl::string_view pool,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   PoolLoad load;
   ASSIGN_OR_RETURN(load.feed_position, feed_.Position(pool, deadline));
   const int per_round = std::max(1, options_.load_ids_per_round);

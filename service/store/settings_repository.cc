@@ -37,17 +37,11 @@ return v
   return *kScript;
 }
 
-absl::Status CheckPool(absl::string_view pool) {
-  if (keys::IsValidPoolId(pool)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "pool: must be 1-63 characters of [a-z0-9-]");
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<SettingsRecord>> SettingsRepository::Get(
     absl::string_view pool, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   std::string key = keys::Settings(pool);
   ASSIGN_OR_RETURN(
       Reply r,
@@ -72,7 +66,7 @@ absl::StatusOr<int64_t> SettingsRepository::Put(
     absl::string_view pool, absl::string_view payload,
     std::optional<int64_t> expected_version, absl::string_view actor,
     absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (payload.size() > kMaxPayloadBytes) {
     return absl::InvalidArgumentError("settings: payload too large");
   }

@@ -178,6 +178,11 @@ TEST_P(MatchRepositoryTest, StaleFencingTokenCannotCommit) {
                               "j1", "exp", far}),
               IsOk());
   CommitSpec spec = Spec({{"e1", "m1", 1, 1}}, {Mentor("m1", 1)});
+  // A synchronous run (no token) is refused while a job holds the lease.
+  spec.refuse_if_leased = true;
+  EXPECT_THAT(matches_->CommitProposals(kPool, spec, Soon()),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("lease")));
+  spec.refuse_if_leased = false;
   spec.fencing_token = 4;
   EXPECT_THAT(matches_->CommitProposals(kPool, spec, Soon()),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("stale lease")));
