@@ -348,9 +348,9 @@ class JobFailoverTest(unittest.TestCase):
         cls.redis = RedisServer().start()
         # A short grace period, so that SIGTERM reaches the give-back while
         # a complete 20k x 5k run is still computing.
-        args = ["--job-lease-ms", str(cls.LEASE_MS), "--job-watch-max", "2",
-                "--grace-period-ms", "100"]
-        cls.replicas = [Peermatchd(cls.redis.url, extra_args=args).start()
+        cls.args = ["--job-lease-ms", str(cls.LEASE_MS), "--job-watch-max",
+                    "2", "--grace-period-ms", "100"]
+        cls.replicas = [Peermatchd(cls.redis.url, extra_args=cls.args).start()
                         for _ in range(2)]
         members = cls.replicas[0].stub(ms_grpc.MemberServiceStub)
         cls.cohort = big_cohort(seed=77, mentees=20000, mentors=5000)
@@ -412,18 +412,9 @@ class JobFailoverTest(unittest.TestCase):
                 proposing_side=match_pb2.PROPOSING_SIDE_MENTOR)),
             timeout=10).job
         self.running(second.id)
-        # At most --job-watch-max (2) streams per replica.
-        watcher = self.replica_running(second.id)
-        wcoord = watcher.stub(cs_grpc.CoordinationServiceStub)
-        req = cs.WatchJobRequest(pool=self.POOL, job_id=second.id)
-        w1, w2 = wcoord.WatchJob(req, timeout=120), wcoord.WatchJob(req, timeout=120)
+        w1 = coord.WatchJob(cs.WatchJobRequest(pool=self.POOL,
+                                               job_id=second.id), timeout=120)
         self.assertEqual(next(w1).id, second.id)
-        self.assertEqual(next(w2).id, second.id)
-        with self.assertRaises(grpc.RpcError) as e:
-            next(wcoord.WatchJob(req, timeout=30))
-        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        w2.cancel()
-
         cancelled = coord.CancelJob(cs.CancelJobRequest(
             pool=self.POOL, job_id=second.id), timeout=10).job
         self.assertEqual(cancelled.state, job_pb2.JOB_STATE_RUNNING)
@@ -436,6 +427,47 @@ class JobFailoverTest(unittest.TestCase):
                        for m in all_matches(matching, self.POOL))
         self.assertEqual(after, before)
         self.assertEqual(self.commits_of(second.id), 0)
+
+    def test_d_watch_limit_cancellation_and_deadline(self):
+        # A pool whose lease another holder keeps: its job stays QUEUED, so
+        # the streams stay open as long as the test needs.
+        pool = "jobs-held"
+        self.redis.command("HSET", f"pm:{{{pool}}}:lease", "token", "1",
+                           "owner", "elsewhere", "job", "",
+                           "exp", "9999999999999")
+        coord = self.live()[0].stub(cs_grpc.CoordinationServiceStub)
+        job = coord.StartJob(cs.StartJobRequest(pool=pool, kind=MENTOR_MATCHING),
+                             timeout=10).job
+        req = cs.WatchJobRequest(pool=pool, job_id=job.id)
+        w1 = coord.WatchJob(req, timeout=120)
+        w2 = coord.WatchJob(req, timeout=120)
+        self.assertEqual(next(w1).state, job_pb2.JOB_STATE_QUEUED)
+        self.assertEqual(next(w2).state, job_pb2.JOB_STATE_QUEUED)
+        # At most --job-watch-max (2) streams per replica.
+        with self.assertRaises(grpc.RpcError) as e:
+            next(coord.WatchJob(req, timeout=30))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        # A client that goes away frees its slot; a client deadline ends the
+        # stream.
+        w2.cancel()
+
+        def third_watch_until_its_deadline():
+            w3 = coord.WatchJob(req, timeout=1.5)
+            self.assertEqual(next(w3).id, job.id)
+            with self.assertRaises(grpc.RpcError) as e3:
+                for _ in w3:
+                    pass
+            return e3.exception.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        wait_until(third_watch_until_its_deadline, 30, interval=0.2,
+                   what="a freed watch slot and a client deadline")
+        # The open stream sees the cancel and ends.
+        self.assertEqual(coord.CancelJob(cs.CancelJobRequest(
+            pool=pool, job_id=job.id), timeout=10).job.state,
+            job_pb2.JOB_STATE_CANCELLED)
+        last = None
+        for last in w1:
+            pass
+        self.assertEqual(last.state, job_pb2.JOB_STATE_CANCELLED)
 
     def test_b_kill_9_of_the_running_replica_hands_the_job_over(self):
         coord = self.coord()
@@ -462,9 +494,8 @@ class JobFailoverTest(unittest.TestCase):
         check_proposals(self, matches, self.by_id, done.result.matching)
         self.assertEqual(done.result.matching.blocking_pairs, 0)
         # A fresh replica joins for the next test.
-        self.replicas.append(Peermatchd(
-            self.redis.url, extra_args=["--job-lease-ms", str(self.LEASE_MS),
-                                        "--grace-period-ms", "100"]).start())
+        self.replicas.append(Peermatchd(self.redis.url,
+                                        extra_args=self.args).start())
 
     def test_c_sigterm_gives_the_job_back(self):
         coord = self.coord()
@@ -473,7 +504,15 @@ class JobFailoverTest(unittest.TestCase):
         self.running(job.id)
         leaving = self.replica_running(job.id)
         staying = [r for r in self.live() if r is not leaving][0]
+        watch = leaving.stub(cs_grpc.CoordinationServiceStub).WatchJob(
+            cs.WatchJobRequest(pool=self.POOL, job_id=job.id), timeout=120)
+        self.assertEqual(next(watch).id, job.id)
         self.assertEqual(leaving.terminate(timeout=120), 0)
+        # Its watch streams ended UNAVAILABLE: watch again elsewhere.
+        with self.assertRaises(grpc.RpcError) as e:
+            for _ in watch:
+                pass
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
         self.assertIn('"outcome":"given_back"', leaving.log_text())
         coord = staying.stub(cs_grpc.CoordinationServiceStub)
         done = wait_terminal(coord, self.POOL, job.id)
