@@ -5,18 +5,14 @@
 #include <optional>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
-#include "service/api/member_codec.h"
+#include "service/api/conversions.h"
 #include "service/api/status.h"
 #include "service/api/validation.h"
 #include "service/common/status_macros.h"
 
 namespace peermatch::api {
 namespace {
-
-using ::google::protobuf::util::TimeUtil;
 
 static_assert(static_cast<int>(store::JobState::kQueued) ==
               v1::JOB_STATE_QUEUED);
@@ -28,20 +24,6 @@ static_assert(static_cast<int>(store::JobState::kFailed) ==
               v1::JOB_STATE_FAILED);
 static_assert(static_cast<int>(store::JobState::kCancelled) ==
               v1::JOB_STATE_CANCELLED);
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  *out = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
-}
-
-bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999999999;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 bool IsTerminal(v1::JobState s) {
   return s == v1::JOB_STATE_SUCCEEDED || s == v1::JOB_STATE_FAILED ||
@@ -94,10 +76,11 @@ absl::StatusOr<v1::Job> JobToProto(absl::string_view pool,
   j.set_phase(r.phase);
   j.set_progress_percent(r.progress_percent);
   j.set_idempotency_key(r.idempotency_key);
-  SetTime(r.reference_time, j.mutable_reference_time());
-  SetTime(r.create_time, j.mutable_create_time());
-  if (r.start_time.has_value()) SetTime(*r.start_time, j.mutable_start_time());
-  if (r.end_time.has_value()) SetTime(*r.end_time, j.mutable_end_time());
+  SetTimestamp(r.reference_time, j.mutable_reference_time());
+  SetTimestamp(r.create_time, j.mutable_create_time());
+  if (r.start_time.has_value())
+    SetTimestamp(*r.start_time, j.mutable_start_time());
+  if (r.end_time.has_value()) SetTimestamp(*r.end_time, j.mutable_end_time());
   v1::StartJobRequest options;
   if (!options.ParseFromString(r.options)) {
     return absl::InternalError("stored job options do not parse");
@@ -149,10 +132,10 @@ absl::Status JobsLogic::StartJob(const v1::StartJobRequest& req,
   v1::StartJobRequest options;
   *options.mutable_matching_options() = req.matching_options();
   *options.mutable_grouping_options() = req.grouping_options();
-  SetTime(reference,
-          options.mutable_matching_options()->mutable_reference_time());
-  SetTime(reference,
-          options.mutable_grouping_options()->mutable_reference_time());
+  SetTimestamp(reference,
+               options.mutable_matching_options()->mutable_reference_time());
+  SetTimestamp(reference,
+               options.mutable_grouping_options()->mutable_reference_time());
   store::NewJob job;
   job.kind = req.kind();
   job.idempotency_key = req.idempotency_key();
@@ -189,16 +172,13 @@ absl::Status JobsLogic::ListJobs(const v1::ListJobsRequest& req,
                absl::StrCat("must be 0 (default ", kDefaultJobPageSize, ") to ",
                             kMaxJobPageSize));
   }
+  // The token carries the sequence number the next page starts below.
   int64_t before = 0;
   if (req.page_token().size() > static_cast<size_t>(kMaxPageTokenLength)) {
     errors.Add("page_token", "is longer than any token this server makes");
-  } else if (!req.page_token().empty()) {
-    absl::StatusOr<std::string> decoded =
-        DecodePageToken(req.pool(), req.page_token());
-    if (!decoded.ok() || !absl::SimpleAtoi(*decoded, &before) || before <= 0) {
-      errors.Add("page_token",
-                 "is not a token from a previous response for this pool");
-    }
+  } else if (!DecodeOffsetToken(req.pool(), req.page_token(), &before)) {
+    errors.Add("page_token",
+               "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
   const int size = req.page_size() == 0 ? kDefaultJobPageSize : req.page_size();
@@ -209,7 +189,7 @@ absl::Status JobsLogic::ListJobs(const v1::ListJobsRequest& req,
   }
   if (page.next_before_seq > 0) {
     resp->set_next_page_token(
-        EncodePageToken(req.pool(), absl::StrCat(page.next_before_seq)));
+        EncodeOffsetToken(req.pool(), page.next_before_seq));
   }
   return absl::OkStatus();
 }

@@ -297,19 +297,13 @@ return 1
   return kScript;
 }
 
-absl::Status CheckPool(absl::string_view pool) {
-  if (keys::IsValidPoolId(pool)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "pool: must be 1-63 characters of [a-z0-9-]");
-}
-
 absl::Status CheckJobId(absl::string_view id) {
   if (IsValidJobId(id)) return absl::OkStatus();
   return absl::InvalidArgumentError("job_id: not a job id of this service");
 }
 
 absl::Status CheckLease(const Lease& lease) {
-  RETURN_IF_ERROR(CheckPool(lease.pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(lease.pool));
   RETURN_IF_ERROR(CheckJobId(lease.job_id));
   if (lease.token <= 0) return absl::InvalidArgumentError("lease: no token");
   return absl::OkStatus();
@@ -444,7 +438,7 @@ bool IsValidIdempotencyKey(absl::string_view key) {
 absl::StatusOr<CreateResult> JobRepository::Create(absl::string_view pool,
                                                    const NewJob& job,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (job.kind <= 0) return absl::InvalidArgumentError("kind: must be > 0");
   if (!job.idempotency_key.empty() &&
       !IsValidIdempotencyKey(job.idempotency_key)) {
@@ -541,7 +535,7 @@ absl::Status JobRepository::TrimRetained(absl::string_view pool,
 absl::StatusOr<JobRecord> JobRepository::Get(absl::string_view pool,
                                              absl::string_view job_id,
                                              absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   const std::string key = keys::Job(pool, job_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -552,7 +546,7 @@ absl::StatusOr<JobRecord> JobRepository::Get(absl::string_view pool,
 absl::StatusOr<int64_t> JobRepository::GetVersion(absl::string_view pool,
                                                   absl::string_view job_id,
                                                   absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   const std::string key = keys::Job(pool, job_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -565,7 +559,7 @@ absl::StatusOr<int64_t> JobRepository::GetVersion(absl::string_view pool,
 absl::StatusOr<JobPage> JobRepository::List(absl::string_view pool,
                                             int page_size, int64_t before_seq,
                                             absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (page_size < 1 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1..", kMaxPageSize));
@@ -618,7 +612,7 @@ absl::StatusOr<JobRecord> JobRepository::Cancel(absl::string_view pool,
                                                 absl::string_view job_id,
                                                 absl::string_view actor,
                                                 absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   if (actor.size() > 128) {
     return absl::InvalidArgumentError("actor: longer than 128 characters");
@@ -638,7 +632,7 @@ absl::StatusOr<JobRecord> JobRepository::Cancel(absl::string_view pool,
 absl::StatusOr<AcquireResult> JobRepository::Acquire(
     absl::string_view pool, absl::string_view owner,
     const AcquireOptions& options, absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   if (owner.empty() || owner.size() > 128) {
     return absl::InvalidArgumentError("owner: must be 1-128 characters");
   }
@@ -808,7 +802,7 @@ absl::StatusOr<std::vector<std::string>> JobRepository::ActivePools(
 
 absl::StatusOr<bool> JobRepository::MarkIdle(absl::string_view pool,
                                              absl::Time deadline) {
-  RETURN_IF_ERROR(CheckPool(pool));
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
   const std::string pools = keys::JobPools();
   ASSIGN_OR_RETURN(
       Reply removed,
