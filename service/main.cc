@@ -220,7 +220,6 @@ int Run(int argc, char** argv) {
                             absl::Seconds(config->expiry_interval_s));
   api::PoolLogic pool_logic(&settings_repo, &snapshots);
   api::PoolServiceImpl pools(&runner, &pool_logic);
-  // Not implemented yet: the generated bases answer UNIMPLEMENTED.
 
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();

@@ -11,7 +11,11 @@
 // calls in flight for --duration-s seconds (after a 1 s warm-up) on random
 // members and report calls/s and latency percentiles as the client sees
 // them. `recommend` does the same with RecommendMentors (k = 10) for random
-// mentees of an imported pool. Output: one JSON line.
+// mentees of an imported pool. `batch` times one synchronous RunMatching;
+// `job --kind MENTOR_MATCHING|GROUPS|BOTH` starts a batch job and polls
+// GetJob every 20 ms until it ends, reporting the client's wall time and the
+// job's own start-to-end time. --mentees/--mentors/--group-members replace
+// the 70/20/10 split of --members. Output: one JSON line.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,6 +27,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/generator/cohort.h"
@@ -47,8 +52,11 @@ struct Options {
   int batch = 1000;
   double duration_s = 10;
   uint64_t seed = 1;
-  int mentees = -1;  // with --mentors: an explicit split instead of 70/20/10
+  // Any of the three replaces the 70/20/10 split (the others default to 0).
+  int mentees = -1;
   int mentors = -1;
+  int group_members = -1;
+  std::string kind = "GROUPS";  // --mode job
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -70,6 +78,14 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->duration_s = std::atof(v.c_str());
     else if (k == "--seed")
       o->seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (k == "--mentees")
+      o->mentees = std::atoi(v.c_str());
+    else if (k == "--mentors")
+      o->mentors = std::atoi(v.c_str());
+    else if (k == "--group-members")
+      o->group_members = std::atoi(v.c_str());
+    else if (k == "--kind")
+      o->kind = v;
     else
       return false;
   }
@@ -82,10 +98,10 @@ std::vector<v1::Member> Cohort(const Options& o) {
   c.mentees = o.members * 7 / 10;
   c.mentors = o.members / 5;
   c.group_members = o.members - c.mentees - c.mentors;
-  if (o.mentees >= 0 && o.mentors >= 0) {
-    c.mentees = o.mentees;
-    c.mentors = o.mentors;
-    c.group_members = 0;
+  if (o.mentees >= 0 || o.mentors >= 0 || o.group_members >= 0) {
+    c.mentees = std::max(0, o.mentees);
+    c.mentors = std::max(0, o.mentors);
+    c.group_members = std::max(0, o.group_members);
   }
   std::vector<v1::Member> out;
   for (const auto& p : GenerateCohort(c)) out.push_back(api::FromProfile(p));
@@ -220,6 +236,70 @@ int Batch(const Options& o) {
   return 0;
 }
 
+double Seconds(const google::protobuf::Timestamp& t) {
+  return t.seconds() + t.nanos() / 1e9;
+}
+
+// One batch job of --kind on the imported pool: StartJob, then GetJob every
+// 20 ms until a terminal state.
+int Job(const Options& o) {
+  auto coord = v1::CoordinationService::NewStub(channel_);
+  v1::StartJobRequest req;
+  req.set_pool(o.pool);
+  v1::JobKind kind;
+  if (!v1::JobKind_Parse("JOB_KIND_" + o.kind, &kind)) {
+    std::fprintf(stderr, "unknown --kind %s\n", o.kind.c_str());
+    return 2;
+  }
+  req.set_kind(kind);
+  v1::StartJobResponse started;
+  auto start = Clock::now();
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
+    grpc::Status s = coord->StartJob(&ctx, req, &started);
+    if (!s.ok()) {
+      std::fprintf(stderr, "StartJob failed: %s\n", s.error_message().c_str());
+      return 1;
+    }
+  }
+  v1::Job job = started.job();
+  while (job.state() != v1::JOB_STATE_SUCCEEDED &&
+         job.state() != v1::JOB_STATE_FAILED &&
+         job.state() != v1::JOB_STATE_CANCELLED) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
+    v1::GetJobRequest get;
+    get.set_pool(o.pool);
+    get.set_job_id(job.id());
+    v1::GetJobResponse resp;
+    grpc::Status s = coord->GetJob(&ctx, get, &resp);
+    if (!s.ok()) {
+      std::fprintf(stderr, "GetJob failed: %s\n", s.error_message().c_str());
+      return 1;
+    }
+    job = resp.job();
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const v1::MatchingReport& m = job.result().matching();
+  const v1::GroupingReport& g = job.result().grouping();
+  std::printf(
+      "{\"mode\":\"job\",\"kind\":\"%s\",\"state\":\"%s\","
+      "\"seconds\":%.3f,\"job_run_seconds\":%.3f,\"queued_seconds\":%.3f,"
+      "\"matched\":%d,\"unmatched\":%d,\"blocking_pairs\":%lld,"
+      "\"groups\":%d,\"placed\":%d,\"unplaced\":%d,\"total_fit\":%.3f,"
+      "\"error\":\"%s\"}\n",
+      o.kind.c_str(), v1::JobState_Name(job.state()).c_str(), secs,
+      Seconds(job.end_time()) - Seconds(job.start_time()),
+      Seconds(job.start_time()) - Seconds(job.create_time()), m.matched(),
+      m.unmatched(), static_cast<long long>(m.blocking_pairs()), g.groups(),
+      g.placed(), g.unplaced(), g.total_fit(), job.error().c_str());
+  return job.state() == v1::JOB_STATE_SUCCEEDED ? 0 : 1;
+}
+
 int Unary(const Options& o, v1::MemberService::Stub* stub) {
   std::vector<v1::Member> members = Cohort(o);
   struct Slot {
@@ -292,13 +372,13 @@ int main(int argc, char** argv) {
   peermatch::bench::Options o;
   if (!peermatch::bench::ParseArgs(argc, argv, &o) ||
       (o.mode != "import" && o.mode != "get" && o.mode != "upsert" &&
-       o.mode != "recommend" && o.mode != "batch")) {
+       o.mode != "recommend" && o.mode != "batch" && o.mode != "job")) {
     std::fprintf(stderr,
                  "usage: peermatch_loadgen [--target H:P] [--mode "
-                 "import|get|upsert|recommend|batch] [--pool P] [--members N] "
-                 "[--concurrency "
-                 "C] [--batch B] [--duration-s D] [--seed S] [--mentees N "
-                 "--mentors M]\n");
+                 "import|get|upsert|recommend|batch|job] [--pool P] "
+                 "[--members N] [--concurrency C] [--batch B] [--duration-s D] "
+                 "[--seed S] [--mentees N] [--mentors M] [--group-members G] "
+                 "[--kind MENTOR_MATCHING|GROUPS|BOTH]\n");
     return 2;
   }
   grpc::ChannelArguments args;
@@ -308,6 +388,7 @@ int main(int argc, char** argv) {
   peermatch::bench::channel_ = channel;
   auto stub = peermatch::v1::MemberService::NewStub(channel);
   if (o.mode == "batch") return peermatch::bench::Batch(o);
+  if (o.mode == "job") return peermatch::bench::Job(o);
   return o.mode == "import" ? peermatch::bench::Import(o, stub.get())
                             : peermatch::bench::Unary(o, stub.get());
 }

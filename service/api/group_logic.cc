@@ -164,10 +164,15 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
     const std::function<absl::Status()>& before_commit) {
   if (options.time_budget_ms() < 0 || options.time_budget_ms() > 60000) {
     return absl::InvalidArgumentError(
-        "options.time_budget_ms: must be 0 (default 2000) to 60000");
+        "options.time_budget_ms: must be 0 (no time limit) to 60000");
   }
-  absl::Duration budget = absl::Milliseconds(
-      options.time_budget_ms() == 0 ? 2000 : options.time_budget_ms());
+  // 0: the search ends by convergence or its fixed evaluation budget, so the
+  // result depends only on the pool state and options (SPEC §3.1); only the
+  // call's or job's deadline cuts it. A time budget makes it timing-dependent.
+  const absl::Duration budget =
+      options.time_budget_ms() == 0
+          ? absl::InfiniteDuration()
+          : absl::Milliseconds(options.time_budget_ms());
   for (int attempt = 1;; ++attempt) {
     if (progress) progress("loading", 5);
     ASSIGN_OR_RETURN(store::GroupSnapshot live,
@@ -290,6 +295,7 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
     }
     r.set_groups_kept(result.groups_kept);
     r.set_groups_dissolved(static_cast<int32_t>(result.dissolved.size()));
+    r.set_search_cut_by_time(result.stopped_early);
     ASSIGN_OR_RETURN(store::GroupSnapshot after,
                      groups_->LoadLive(pool, deadline));
     for (const store::GroupRecord& g : after.groups) {
@@ -306,7 +312,7 @@ absl::Status GroupLogic::FormGroups(const v1::FormGroupsRequest& req,
   CheckPoolId(req.pool(), "pool", &errors);
   const v1::GroupingOptions& o = req.options();
   if (o.time_budget_ms() < 0 || o.time_budget_ms() > 60000) {
-    errors.Add("options.time_budget_ms", "must be 0 (default 2000) to 60000");
+    errors.Add("options.time_budget_ms", "must be 0 (no time limit) to 60000");
   }
   if (o.has_reference_time() && (o.reference_time().seconds() < 0 ||
                                  o.reference_time().seconds() > 253402300799)) {

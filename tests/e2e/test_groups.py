@@ -143,6 +143,23 @@ class GroupsTest(unittest.TestCase):
             self.assertGreater(c.free_seats, 0)
             self.assertEqual(c.group.state, group_pb2.GROUP_STATE_ACTIVE)
 
+    def test_same_pool_state_gives_the_same_groups(self):
+        # SPEC §3.1: deterministic whatever order members were written in.
+        # The default has no time cap, so the local search runs to the same
+        # end on both pools.
+        rng = random.Random(11)
+        people = [group_member(rng, i, facilitator=(i % 5 == 0)) for i in range(200)]
+        self.upsert("det-a", people)
+        self.upsert("det-b", list(reversed(people)))
+        a, b = self.form("det-a"), self.form("det-b")
+        self.assertFalse(a.report.search_cut_by_time)
+        self.assertGreater(a.report.placed, 150)
+        self.assertEqual(sorted(tuple(g.member_ids) for g in a.groups),
+                         sorted(tuple(g.member_ids) for g in b.groups))
+        self.assertEqual(a.report.total_fit, b.report.total_fit)
+        self.assertEqual(sorted(u.id for u in a.report.unplaced_members),
+                         sorted(u.id for u in b.report.unplaced_members))
+
     def test_erasure_leaves_no_group_below_min_size(self):
         pool = "groups-erase"
         rng = random.Random(9)
