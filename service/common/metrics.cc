@@ -99,7 +99,7 @@ MetricsRegistry::Family* MetricsRegistry::FamilyFor(const std::string& name,
 Counter* MetricsRegistry::GetCounter(const std::string& name,
                                      const std::string& help,
                                      const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto& slot =
       FamilyFor(name, help, Kind::kCounter)->counters[LabelText(labels)];
   if (!slot) slot = std::make_unique<Counter>();
@@ -109,7 +109,7 @@ Counter* MetricsRegistry::GetCounter(const std::string& name,
 Gauge* MetricsRegistry::GetGauge(const std::string& name,
                                  const std::string& help,
                                  const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto& slot = FamilyFor(name, help, Kind::kGauge)->gauges[LabelText(labels)];
   if (!slot) slot = std::make_unique<Gauge>();
   return slot.get();
@@ -119,7 +119,7 @@ Histogram* MetricsRegistry::GetHistogram(const std::string& name,
                                          const std::string& help,
                                          const Labels& labels,
                                          std::vector<double> bounds) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Family* f = FamilyFor(name, help, Kind::kHistogram);
   auto& slot = f->histograms[LabelText(labels)];
   if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
@@ -127,7 +127,7 @@ Histogram* MetricsRegistry::GetHistogram(const std::string& name,
 }
 
 std::string MetricsRegistry::Render() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
     const char* type = f.kind == Kind::kCounter ? "counter"

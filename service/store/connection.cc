@@ -13,6 +13,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "service/common/metrics.h"
 #include "service/common/status_macros.h"
 #include "service/store/redis_error.h"
 
@@ -27,6 +29,32 @@ timeval SocketTimeval(absl::Duration d) {
 absl::Status WithEndpoint(const absl::Status& s, const RedisEndpoint& ep) {
   return absl::Status(s.code(),
                       absl::StrCat(s.message(), " [", ep.ToString(), "]"));
+}
+
+// SPEC §10: Redis latency and errors. Latency is per round trip (one
+// command, or one whole pipeline); errors are socket-level failures and
+// timeouts by status code, for connects and round trips. Error replies are
+// answers, not failures (version mismatches, MOVED), so they are not counted.
+Histogram* RoundTripSeconds(size_t commands) {
+  static Histogram* const kCommand = MetricsRegistry::Default().GetHistogram(
+      "peermatch_redis_seconds",
+      "Redis round-trip latency in the client, one command or one pipeline",
+      {{"op", "command"}});
+  static Histogram* const kPipeline = MetricsRegistry::Default().GetHistogram(
+      "peermatch_redis_seconds",
+      "Redis round-trip latency in the client, one command or one pipeline",
+      {{"op", "pipeline"}});
+  return commands == 1 ? kCommand : kPipeline;
+}
+
+void CountFailure(absl::string_view op, const absl::Status& s) {
+  MetricsRegistry::Default()
+      .GetCounter("peermatch_redis_errors_total",
+                  "Redis connects and round trips that failed (socket "
+                  "errors, timeouts), by operation and status code",
+                  {{"op", std::string(op)},
+                   {"code", absl::StatusCodeToString(s.code())}})
+      ->Increment();
 }
 
 // Builds the argv arrays hiredis wants, without copying the bytes.
@@ -60,6 +88,13 @@ Connection::~Connection() = default;
 
 absl::StatusOr<Connection> Connection::Open(const ConnectionOptions& options,
                                             absl::Time deadline) {
+  absl::StatusOr<Connection> conn = OpenImpl(options, deadline);
+  if (!conn.ok()) CountFailure("connect", conn.status());
+  return conn;
+}
+
+absl::StatusOr<Connection> Connection::OpenImpl(
+    const ConnectionOptions& options, absl::Time deadline) {
   const absl::Duration left = deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {
     return absl::DeadlineExceededError(
@@ -148,6 +183,23 @@ absl::StatusOr<Reply> Connection::Run(const Command& command,
 }
 
 absl::StatusOr<std::vector<Reply>> Connection::RunPipeline(
+    absl::Span<const Command> commands, absl::Time deadline,
+    absl::Duration extra_timeout) {
+  const absl::Time start = absl::Now();
+  const bool was_broken = broken_;
+  absl::StatusOr<std::vector<Reply>> replies =
+      RunPipelineImpl(commands, deadline, extra_timeout);
+  if (replies.ok()) {
+    RoundTripSeconds(commands.size())
+        ->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  } else if (broken_ && !was_broken) {  // not when nothing was sent
+    CountFailure(commands.size() == 1 ? "command" : "pipeline",
+                 replies.status());
+  }
+  return replies;
+}
+
+absl::StatusOr<std::vector<Reply>> Connection::RunPipelineImpl(
     absl::Span<const Command> commands, absl::Time deadline,
     absl::Duration extra_timeout) {
   if (broken_) {

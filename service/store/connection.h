@@ -102,6 +102,13 @@ class Connection {
 
   Connection(redisContext* ctx, const ConnectionOptions& options);
 
+  // Open and RunPipeline without the metrics (SPEC §10) they record.
+  static absl::StatusOr<Connection> OpenImpl(const ConnectionOptions& options,
+                                             absl::Time deadline);
+  absl::StatusOr<std::vector<Reply>> RunPipelineImpl(
+      absl::Span<const Command> commands, absl::Time deadline,
+      absl::Duration extra_timeout);
+
   // Sets the socket timeout for the next read/write; DEADLINE_EXCEEDED when
   // no time is left (nothing is sent then).
   absl::Status ArmTimeout(absl::Time deadline, absl::Duration extra_timeout);

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "service/common/metrics.h"
 #include "service/store/connection_pool.h"
 #include "service/store/redis_client.h"
 #include "service/store/redis_error.h"
@@ -120,6 +121,60 @@ TEST(ConnectionTest, TimeoutPastTheCallersDeadlineIsDeadlineExceeded) {
       StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_TRUE(conn.broken());
   ASSERT_THAT(server->Resume(), IsOk());
+}
+
+// SPEC §10: Redis latency and errors reach /metrics.
+uint64_t RoundTrips(const std::string& op) {
+  Histogram* h = MetricsRegistry::Default().GetHistogram(
+      "peermatch_redis_seconds",
+      "Redis round-trip latency in the client, one command or one pipeline",
+      {{"op", op}});
+  return h->CumulativeCounts().back();
+}
+
+double Failures(const std::string& op, const std::string& code) {
+  return MetricsRegistry::Default()
+      .GetCounter("peermatch_redis_errors_total",
+                  "Redis connects and round trips that failed (socket "
+                  "errors, timeouts), by operation and status code",
+                  {{"op", op}, {"code", code}})
+      ->value();
+}
+
+TEST(ConnectionTest, RecordsRoundTripLatencyAndFailures) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ConnectionOptions options = OptionsFor(*server);
+  options.command_timeout = absl::Milliseconds(100);
+  ASSERT_OK_AND_ASSIGN(Connection conn, Connection::Open(options, Soon()));
+  const uint64_t commands = RoundTrips("command");
+  const uint64_t pipelines = RoundTrips("pipeline");
+  ASSERT_THAT(conn.Run(Command({"PING"}), Soon()).status(), IsOk());
+  ASSERT_THAT(
+      conn.RunPipeline({Command({"PING"}), Command({"PING"})}, Soon()).status(),
+      IsOk());
+  EXPECT_EQ(RoundTrips("command"), commands + 1);
+  EXPECT_EQ(RoundTrips("pipeline"), pipelines + 1);
+  EXPECT_THAT(
+      MetricsRegistry::Default().Render(),
+      HasSubstr("peermatch_redis_seconds_bucket{op=\"command\",le=\"+Inf\"}"));
+
+  // A timed-out round trip counts once; the refused call on the broken
+  // connection after it sent nothing and does not.
+  const double timeouts = Failures("command", "UNAVAILABLE");
+  ASSERT_THAT(server->Pause(), IsOk());
+  EXPECT_THAT(conn.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(conn.Run(Command({"PING"}), Soon()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(Failures("command", "UNAVAILABLE"), timeouts + 1);
+  EXPECT_EQ(RoundTrips("command"), commands + 1);
+  ASSERT_THAT(server->Resume(), IsOk());
+
+  const double refused = Failures("connect", "UNAVAILABLE");
+  ASSERT_THAT(server->Stop(), IsOk());
+  EXPECT_THAT(Connection::Open(options, Soon()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(Failures("connect", "UNAVAILABLE"), refused + 1);
 }
 
 TEST(ConnectionTest, RefusedConnectIsUnavailable) {
