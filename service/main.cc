@@ -189,14 +189,14 @@ int Run(int argc, char** argv) {
           snapshots.RemoveMember(pool, id);
           snapshots.InvalidateMatches(pool);
         } else {
-          snapshots.ApplyMember(pool, api::ToProfile(*m), m->version());
+          snapshots.ApplyMember(pool, id, m->version(),
+                                [m] { return api::ToProfile(*m); });
         }
       },
       [&group_logic](const std::string& pool, const std::string& id,
                      absl::Time deadline) {
         return group_logic.RemoveMember(pool, id, deadline);
       });
-  ;
   api::MemberServiceImpl members(&runner, &member_logic);
   api::MatchingLogic matching_logic(&snapshots);
   api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,

@@ -1,5 +1,6 @@
 #include "service/api/member_codec.h"
 
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -16,24 +17,30 @@ constexpr char kTokenPrefix[] = "pm1\n";
 
 }  // namespace
 
-store::MemberWrite ToMemberWrite(const v1::Member& member,
+store::MemberWrite ToMemberWrite(v1::Member* member,
                                  std::optional<int64_t> expected_version) {
-  v1::Member body = member;
-  body.clear_id();
-  body.clear_blocked();
-  body.clear_version();
-  body.clear_update_time();
   store::MemberWrite w;
-  w.id = member.id();
+  w.id = std::move(*member->mutable_id());
+  member->clear_id();
+  w.blocked.assign(std::make_move_iterator(member->mutable_blocked()->begin()),
+                   std::make_move_iterator(member->mutable_blocked()->end()));
+  member->clear_blocked();
+  const int64_t version = member->version();
+  member->clear_version();
+  google::protobuf::Timestamp* update_time =
+      member->has_update_time() ? member->release_update_time() : nullptr;
   {
     google::protobuf::io::StringOutputStream out(&w.payload);
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
-    body.SerializeToCodedStream(&coded);
+    member->SerializeToCodedStream(&coded);
   }
-  w.blocked.assign(member.blocked().begin(), member.blocked().end());
-  w.mentor_capacity = member.mentor_capacity();
-  for (int r : member.roles()) w.role_bits |= 1u << r;
+  member->set_id(w.id);
+  for (const std::string& b : w.blocked) member->add_blocked(b);
+  member->set_version(version);
+  if (update_time != nullptr) member->set_allocated_update_time(update_time);
+  w.mentor_capacity = member->mentor_capacity();
+  for (int r : member->roles()) w.role_bits |= 1u << r;
   w.expected_version = expected_version;
   return w;
 }

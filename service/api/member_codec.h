@@ -1,6 +1,6 @@
 // Conversion between the API's `Member` and the store's opaque records.
 //
-//   store::MemberWrite w = ToMemberWrite(normalized_member, expected_version);
+//   store::MemberWrite w = ToMemberWrite(&normalized_member, expected_version);
 //   ASSIGN_OR_RETURN(v1::Member m, FromMemberRecord(record));
 //
 // The payload is the serialized `Member` without the fields the store keeps
@@ -21,7 +21,10 @@
 
 namespace peermatch::api {
 
-store::MemberWrite ToMemberWrite(const v1::Member& member,
+// `member` is borrowed: the fields the store keeps itself are moved out while
+// the body is serialized and put back, so it is unchanged on return (this
+// saves a copy of every member on the write path).
+store::MemberWrite ToMemberWrite(v1::Member* member,
                                  std::optional<int64_t> expected_version);
 
 absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& record);

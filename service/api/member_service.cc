@@ -39,7 +39,7 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       store::UpsertResult r,
-      repo_->Upsert(req.pool(), ToMemberWrite(member, ExpectedVersion(req)),
+      repo_->Upsert(req.pool(), ToMemberWrite(&member, ExpectedVersion(req)),
                     deadline));
   // The store stamped the write with its clock a moment ago; report that
   // moment without another round trip.
@@ -95,7 +95,7 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
       result->set_message(std::string(s.message()));
       continue;
     }
-    writes.push_back(ToMemberWrite(member, ExpectedVersion(item)));
+    writes.push_back(ToMemberWrite(&member, ExpectedVersion(item)));
     normalized.push_back(std::move(member));
     write_index.push_back(i);
   }

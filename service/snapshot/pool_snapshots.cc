@@ -226,9 +226,9 @@ absl::Status PoolSnapshots::Read(
   return fn(view);
 }
 
-void PoolSnapshots::ApplyMember(const std::string& pool,
-                                const matcher::MemberProfile& profile,
-                                int64_t version) {
+void PoolSnapshots::ApplyMember(
+    const std::string& pool, const std::string& id, int64_t version,
+    absl::FunctionRef<matcher::MemberProfile()> profile) {
   std::shared_ptr<Entry> entry;
   {
     absl::MutexLock lock(&mu_);
@@ -239,10 +239,10 @@ void PoolSnapshots::ApplyMember(const std::string& pool,
   absl::MutexLock load_lock(&entry->load_mu);
   if (!entry->loaded) return;
   absl::MutexLock lock(&entry->mu);
-  auto it = entry->versions.find(profile.id);
+  auto it = entry->versions.find(id);
   if (it != entry->versions.end() && it->second >= version) return;
-  if (entry->compiled->Upsert(profile, &entry->zones).ok()) {
-    entry->versions[profile.id] = version;
+  if (entry->compiled->Upsert(profile(), &entry->zones).ok()) {
+    entry->versions[id] = version;
     ++entry->generation;
   }
 }

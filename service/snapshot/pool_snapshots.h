@@ -9,7 +9,8 @@
 //         // view.pool, view.settings, view.FreeMentorIndex() ... (shared lock)
 //         return absl::OkStatus();
 //       }));
-//   snapshots.ApplyMember("pool-1", profile, version);  // own write, at once
+//   snapshots.ApplyMember("pool-1", id, version,        // own write, at once
+//                         [&] { return profile; });
 //
 // Lifecycle of a pool's snapshot:
 //   - cold load on first use: the feed position is read first, then every
@@ -155,9 +156,12 @@ class PoolSnapshots {
                     absl::FunctionRef<absl::Status(const PoolView&)> fn);
 
   // Applies a replica's own write at once (no-op when the pool is not
-  // loaded or already holds a newer version).
-  void ApplyMember(const std::string& pool,
-                   const matcher::MemberProfile& profile, int64_t version);
+  // loaded or already holds a newer version). `profile` is called only when
+  // the write applies, so writes to pools this replica does not hold cost
+  // no conversion.
+  void ApplyMember(const std::string& pool, const std::string& id,
+                   int64_t version,
+                   absl::FunctionRef<matcher::MemberProfile()> profile);
   void RemoveMember(const std::string& pool, const std::string& id);
   // Re-reads the pool's settings at once (after a settings write).
   void InvalidateSettings(const std::string& pool);
