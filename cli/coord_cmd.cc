@@ -1,5 +1,6 @@
 #include "cli/coord_cmd.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "cli/jobs_cmd.h"
 #include "cli/rpc.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -59,6 +61,20 @@ std::string ReadArgOrStdin(const std::vector<std::string>& pos, size_t i) {
   return std::string(std::istreambuf_iterator<char>(std::cin), {});
 }
 
+// `match run --wait` and `groups form --wait` run as a batch job and follow
+// it (R-JOBS): the same as `jobs start --kind KIND ... --wait`.
+bool WantsJob(const std::vector<std::string>& args) {
+  return std::find(args.begin(), args.end(), "--wait") != args.end();
+}
+
+int StartJobAndWait(const GlobalOptions& o, const std::string& kind,
+                    const std::vector<std::string>& options) {
+  std::vector<std::string> job_args = {"start", "--kind", kind};
+  job_args.insert(job_args.end(), options.begin(), options.end());
+  if (!WantsJob(job_args)) job_args.push_back("--wait");
+  return RunJobs(o, job_args);
+}
+
 void PrintMatchLine(const v1::Match& m) {
   std::printf("%-10s %-24s %-24s %-20s mentee %.6f mentor %.6f\n",
               m.id().c_str(), m.mentee_id().c_str(), m.mentor_id().c_str(),
@@ -73,6 +89,10 @@ int RunMatch(const GlobalOptions& o, const std::vector<std::string>& args) {
     return UsageError("match needs: run, publish, discard or manual");
   }
   std::string sub = args[0];
+  if (sub == "run" && WantsJob(args)) {
+    return StartJobAndWait(o, "MENTOR_MATCHING",
+                           {args.begin() + 1, args.end()});
+  }
   Args a;
   int rc = 0;
   if (!ParseArgs({args.begin() + 1, args.end()},
@@ -398,11 +418,18 @@ void PrintGroupLine(const v1::Group& g) {
 
 }  // namespace
 
+int RunRegroup(const GlobalOptions& o, const std::vector<std::string>& args) {
+  return StartJobAndWait(o, "GROUPS", args);
+}
+
 int RunGroups(const GlobalOptions& o, const std::vector<std::string>& args) {
   if (args.empty()) {
     return UsageError("groups needs: form, publish, list, get or join");
   }
   std::string sub = args[0];
+  if (sub == "form" && WantsJob(args)) {
+    return StartJobAndWait(o, "GROUPS", {args.begin() + 1, args.end()});
+  }
   Args a;
   int rc = 0;
   if (!ParseArgs({args.begin() + 1, args.end()},

@@ -30,6 +30,11 @@ int RunSettings(const GlobalOptions& options,
 int RunStats(const GlobalOptions& options,
              const std::vector<std::string>& args);
 // groups form|publish|list|get|join
+// regroup --pool POOL [--full] [--time-budget-ms N] [--idempotency-key K]
+// [--reference-time T]: a GROUPS job, followed until it ends (exit 3 when it
+// ends FAILED or CANCELLED).
+int RunRegroup(const GlobalOptions& options,
+               const std::vector<std::string>& args);
 int RunGroups(const GlobalOptions& options,
               const std::vector<std::string>& args);
 // call Service/Method [JSON|-]: any unary RPC, request and response as JSON.

@@ -35,7 +35,7 @@ const Command kCommands[] = {
      RunMembers},
     {"match",
      "match run|publish|discard|manual --pool POOL ...   batch runs, "
-     "publishing, manual matches",
+     "publishing, manual matches (run --wait: as a job, with progress)",
      RunMatch},
     {"matches",
      "matches list|get|respond|end --pool POOL ...   read and answer matches",
@@ -48,8 +48,12 @@ const Command kCommands[] = {
      RunSettings},
     {"stats", "stats --pool POOL          pool statistics", RunStats},
     {"groups",
-     "groups form|publish|list|get|join --pool POOL ...   support groups",
+     "groups form|publish|list|get|join --pool POOL ...   support groups "
+     "(form --wait: as a job, with progress)",
      RunGroups},
+    {"regroup",
+     "regroup --pool POOL [--full]   a GROUPS job, followed until it ends",
+     RunRegroup},
     {"jobs",
      "jobs start|get|list|cancel|watch --pool POOL ...   batch jobs "
      "(start --wait follows one)",

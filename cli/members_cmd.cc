@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/csv_members.h"
 #include "cli/rpc.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -195,16 +196,27 @@ int RunMembers(const GlobalOptions& options,
   return UsageError("unknown members subcommand " + sub);
 }
 
-// Imports members from JSON Lines: batches of up to --batch-size (1-1000,
-// default 500), one BatchUpsertMembers call each. A line that does not parse
-// or that the server rejects is reported with its line number; the others
-// are imported. Exit 0 when every line was imported, 4 when some were
-// rejected, 1 when a call failed as a whole.
+// Imports members from JSON Lines (one Member a line) or CSV (see
+// cli/csv_members.h; --format csv, or a FILE ending in .csv): batches of up
+// to --batch-size (1-1000, default 500), one BatchUpsertMembers call each. A
+// line or record that does not parse or that the server rejects is reported
+// with its line number; the others are imported. Exit 0 when every member
+// was imported, 4 when some were rejected, 1 when a call failed as a whole,
+// 2 for a CSV header that cannot be used (nothing is sent then).
 int RunImportJsonLines(const GlobalOptions& o, const Args& a) {
   if (a.positional().size() != 1) {
-    return UsageError("members import needs one FILE (JSON Lines)");
+    return UsageError("members import needs one FILE (JSON Lines or CSV)");
   }
   std::string path = a.positional()[0];
+  std::string format = a.Get("format");
+  if (format.empty()) {
+    format = path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0
+                 ? "csv"
+                 : "jsonl";
+  }
+  if (format != "csv" && format != "jsonl") {
+    return UsageError("--format must be jsonl or csv");
+  }
   std::ifstream in_file;
   std::istream* in = &std::cin;
   if (path != "-") {
@@ -216,12 +228,19 @@ int RunImportJsonLines(const GlobalOptions& o, const Args& a) {
   if (batch_size < 1 || batch_size > 1000) {
     return UsageError("--batch-size must be 1-1000");
   }
-  // Read all lines first so the progress bar knows the total.
-  std::vector<std::pair<int, std::string>> lines;
-  std::string line;
-  for (int n = 1; std::getline(*in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    lines.emplace_back(n, line);
+  // Read everything first so the progress bar knows the total.
+  std::vector<CsvMember> lines;
+  if (format == "csv") {
+    std::string error;
+    if (!ReadCsvMembers(*in, &lines, &error)) {
+      return UsageError(path + ": " + error);
+    }
+  } else {
+    std::string line;
+    for (int n = 1; std::getline(*in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      lines.push_back({n, line, ""});
+    }
   }
   bool tty = isatty(STDERR_FILENO);
   auto stub = v1::MemberService::NewStub(MakeChannel(o));
@@ -253,14 +272,18 @@ int RunImportJsonLines(const GlobalOptions& o, const Args& a) {
     line_of.clear();
     return true;
   };
-  for (const auto& [n, text] : lines) {
+  for (const CsvMember& entry : lines) {
+    const int n = entry.line;
     v1::UpsertMemberRequest item;
-    std::string error;
-    if (!ParseMemberJson(text, item.mutable_member(), &error)) {
+    std::string error = entry.error;
+    if (error.empty())
+      ParseMemberJson(entry.json, item.mutable_member(), &error);
+    if (!error.empty()) {
       ++rejected;
       ++done;
-      std::fprintf(stderr, "%sline %d: invalid JSON member: %s\n",
-                   tty ? "\r" : "", n, error.c_str());
+      std::fprintf(stderr, "%sline %d: invalid %s member: %s\n",
+                   tty ? "\r" : "", n, format == "csv" ? "CSV" : "JSON",
+                   error.c_str());
       continue;
     }
     *req.add_requests() = std::move(item);

@@ -81,6 +81,89 @@ class CliTest(unittest.TestCase):
                            "--mentor", one["mentor_id"])
         self.assertIn("acceptable: yes", rec.stdout)
 
+    CSV = (
+        'id,roles,triggers,interests,recovery_stage,availability,time_zone,'
+        'languages,modalities,mentor_capacity,screened,region,blocked\n'
+        'c-1,MENTOR;facilitator,"crowds; phone-calls",chess,5,'
+        '"MONDAY 18:00-21:00; sat 10:00-13:00",Europe/Berlin,de;en,video,2,yes,,c-2\n'
+        '\n'
+        'c-2,ROLE_MENTEE,"a-tag; b-tag",,2,wed 17:00-24:00,UTC,en,'
+        'MODALITY_IN_PERSON,,true,"Berlin, ""Mitte""",\n'           # line 4
+        'c-3,MENTEE,x,,two,,UTC,en,video,,,"two\nlines",\n'          # lines 5-6
+        'c-4,MENTEE,x,,2,funday 1:00-2:00,UTC,en,video,,,,\n'        # line 7
+        'c-5,WIZARD,x,,2,,UTC,en,video,,,,\n'                        # line 8
+        'c-6,MENTEE,x,,7,,UTC,en,video,,,,\n')                       # line 9
+
+    def test_import_csv(self):
+        path = os.path.join(self.tmp, "members.csv")
+        with open(path, "w") as f:
+            f.write(self.CSV)
+        r = self.run_cli("members", "import", "--pool", "csv", path)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("imported 2, rejected 4", r.stdout)
+        for line, why in [(5, "recoveryStage: not an integer"),
+                          (7, "funday"), (8, "ROLE_WIZARD"),
+                          (9, "recovery_stage")]:
+            self.assertIn(f"line {line}: ", r.stderr)
+            self.assertIn(why, r.stderr)
+        got = self.run_cli("members", "get", "--pool", "csv", "c-1", json_out=True)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        m = json.loads(got.stdout)
+        self.assertEqual(m["roles"], ["ROLE_MENTOR", "ROLE_FACILITATOR"])
+        self.assertEqual(m["triggers"], ["crowds", "phone-calls"])
+        self.assertEqual(m["interests"], ["chess"])
+        self.assertEqual(m["recovery_stage"], 5)
+        self.assertEqual(m["availability"], [
+            {"day": "MONDAY", "start_minute": 18 * 60, "end_minute": 21 * 60},
+            {"day": "SATURDAY", "start_minute": 10 * 60, "end_minute": 13 * 60}])
+        self.assertEqual(m["time_zone"], "Europe/Berlin")
+        self.assertEqual(m["languages"], ["de", "en"])
+        self.assertEqual(m["modalities"], ["MODALITY_VIDEO"])
+        self.assertEqual(m["mentor_capacity"], 2)
+        self.assertTrue(m["screened"])
+        self.assertEqual(m["blocked"], ["c-2"])
+        got = self.run_cli("members", "get", "--pool", "csv", "c-2", json_out=True)
+        m = json.loads(got.stdout)
+        self.assertEqual(m["triggers"], ["a-tag", "b-tag"])
+        self.assertEqual(m["region"], 'Berlin, "Mitte"')
+        self.assertEqual(m["availability"], [
+            {"day": "WEDNESDAY", "start_minute": 17 * 60, "end_minute": 24 * 60}])
+        self.assertNotIn("interests", m)
+
+        # A header that cannot be used sends nothing: exit 2.
+        bad = os.path.join(self.tmp, "bad.csv")
+        with open(bad, "w") as f:
+            f.write("id,roles,version\nz-1,MENTEE,3\n")
+        r = self.run_cli("members", "import", "--pool", "csv-bad", bad)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('"version" is not an importable Member field', r.stderr)
+        listed = self.run_cli("members", "list", "--pool", "csv-bad", json_out=True)
+        self.assertEqual(listed.stdout.strip(), "")
+
+    def test_match_run_wait_and_regroup_run_as_jobs(self):
+        members = cohort(seed=8, mentees=12, mentors=6)
+        path = os.path.join(self.tmp, "m3.jsonl")
+        with open(path, "w") as f:
+            for m in members:
+                f.write(json_format.MessageToJson(m, indent=None) + "\n")
+        self.assertEqual(self.run_cli("members", "import", "--pool", "cli-jobs",
+                                      path).returncode, 0)
+        r = self.run_cli("match", "run", "--pool", "cli-jobs", "--wait", json_out=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        job = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(job["kind"], "JOB_KIND_MENTOR_MATCHING")
+        self.assertEqual(job["state"], "JOB_STATE_SUCCEEDED")
+        self.assertGreater(job["result"]["matching"]["matched"], 0)
+        r = self.run_cli("regroup", "--pool", "cli-jobs", json_out=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        job = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(job["kind"], "JOB_KIND_GROUPS")
+        self.assertEqual(job["state"], "JOB_STATE_SUCCEEDED")
+        # Exit 3 when the job fails: an empty pool has nobody to match.
+        r = self.run_cli("match", "run", "--pool", "cli-empty", "--wait")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("FAILED", r.stdout)
+
     def test_errors_and_usage(self):
         r = self.run_cli("members", "get", "--pool", "cli", "nobody")
         self.assertEqual(r.returncode, 1)
