@@ -218,7 +218,8 @@ int Run(int argc, char** argv) {
   api::GroupServiceImpl groups(&runner, &group_logic);
   api::ExpirySweeper expiry(&match_repo, &members_repo.registry(), &snapshots,
                             absl::Seconds(config->expiry_interval_s));
-  api::PoolLogic pool_logic(&settings_repo, &snapshots);
+  api::PoolLogic pool_logic(&settings_repo, &snapshots, &match_repo,
+                            &group_repo);
   api::PoolServiceImpl pools(&runner, &pool_logic);
 
   api::ServerDeps deps;

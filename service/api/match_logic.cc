@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -192,6 +193,8 @@ absl::Status MatchLogic::RunMatching(const v1::RunMatchingRequest& req,
                                  std::nullopt, call.deadline, {}));
   const MatchingPlan& plan = result.first;
   const store::CommitResult& commit = result.second;
+  const absl::flat_hash_set<std::string> created(commit.created.begin(),
+                                                 commit.created.end());
   for (size_t i = 0; i < plan.proposals.size() && i < commit.ids.size(); ++i) {
     const PlannedMatch& p = plan.proposals[i];
     v1::Match* m = resp->add_proposed();
@@ -199,7 +202,10 @@ absl::Status MatchLogic::RunMatching(const v1::RunMatchingRequest& req,
     m->set_pool(req.pool());
     m->set_mentee_id(p.mentee);
     m->set_mentor_id(p.mentor);
-    m->set_state(v1::MATCH_STATE_PROPOSED);
+    // With the pool's auto_publish, new matches are stored ACTIVE.
+    m->set_state(commit.auto_published && created.contains(commit.ids[i])
+                     ? v1::MATCH_STATE_ACTIVE
+                     : v1::MATCH_STATE_PROPOSED);
     m->set_mentee_score(p.mentee_micros / 1e6);
     m->set_mentor_score(p.mentor_micros / 1e6);
     m->set_origin("batch");

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
@@ -81,6 +82,18 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
   FieldErrors errors;
   CheckPoolId(req.pool(), "pool", &errors);
   RETURN_IF_ERROR(errors.ToStatus());
+  // Groups and match counts come from Redis (the snapshot holds members and
+  // match loads only); read first, so an unknown pool still fails in Read.
+  ASSIGN_OR_RETURN(store::GroupSnapshot live_groups,
+                   groups_->LoadLive(req.pool(), deadline));
+  ASSIGN_OR_RETURN(store::MatchRepository::LiveCounts live_matches,
+                   matches_->CountLive(req.pool(), deadline));
+  absl::flat_hash_set<std::string> grouped;
+  int64_t groups_active = 0, groups_proposed = 0;
+  for (const store::GroupRecord& g : live_groups.groups) {
+    (g.state == store::GroupState::kActive ? groups_active : groups_proposed)++;
+    grouped.insert(g.members.begin(), g.members.end());
+  }
   return snapshots_->Read(
       req.pool(), deadline, [&](const snapshot::PoolView& view) {
         const matcher::CompiledPool& pool = view.pool();
@@ -89,7 +102,8 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
         std::map<std::string, int64_t> by_role;
         int64_t by_stage[6] = {};
         int64_t holds = 0, eligible_mentees = 0, matched = 0, capacity = 0,
-                load = 0;
+                load = 0, group_eligible = 0, placed = 0;
+        const bool need_screening = view.settings().require_screening;
         static constexpr std::pair<matcher::MemberFlag, const char*> kRoles[] =
             {{matcher::kFlagMentee, "ROLE_MENTEE"},
              {matcher::kFlagMentor, "ROLE_MENTOR"},
@@ -109,6 +123,14 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
           if (scorer.EligibleMentor(i)) {
             capacity += c.capacity;
             load += view.mentor_load(i);
+          }
+          // SPEC §5 "Eligible" for groups.
+          if ((c.flags &
+               (matcher::kFlagGroupMember | matcher::kFlagFacilitator)) != 0 &&
+              (c.flags & matcher::kFlagSafetyHold) == 0 &&
+              (!need_screening || (c.flags & matcher::kFlagScreened) != 0)) {
+            ++group_eligible;
+            placed += grouped.contains(pool.id(i));
           }
         }
         st->set_members(static_cast<int64_t>(pool.size()));
@@ -130,6 +152,18 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
         st->set_mentor_capacity(capacity);
         st->set_mentor_load(load);
         st->set_mentor_utilisation(capacity == 0 ? 0 : double(load) / capacity);
+        for (const auto& [state, count] :
+             {std::pair<const char*, int64_t>{"MATCH_STATE_PROPOSED",
+                                              live_matches.proposed},
+              {"MATCH_STATE_ACTIVE", live_matches.active}}) {
+          auto* kv = st->add_matches_by_state();
+          kv->set_key(state);
+          kv->set_count(count);
+        }
+        st->set_groups_active(groups_active);
+        st->set_groups_proposed(groups_proposed);
+        st->set_group_members_placed(placed);
+        st->set_group_members_unplaced(group_eligible - placed);
         st->set_snapshot_version(static_cast<int64_t>(view.position().ms));
         return absl::OkStatus();
       });

@@ -10,6 +10,8 @@
 #include "peermatch/v1/pool_service.grpc.pb.h"
 #include "service/api/unary.h"
 #include "service/snapshot/pool_snapshots.h"
+#include "service/store/group_repository.h"
+#include "service/store/match_repository.h"
 #include "service/store/settings_repository.h"
 
 namespace peermatch::api {
@@ -17,8 +19,12 @@ namespace peermatch::api {
 class PoolLogic {
  public:
   PoolLogic(store::SettingsRepository* settings,
-            snapshot::PoolSnapshots* snapshots)
-      : settings_(settings), snapshots_(snapshots) {}
+            snapshot::PoolSnapshots* snapshots, store::MatchRepository* matches,
+            store::GroupRepository* groups)
+      : settings_(settings),
+        snapshots_(snapshots),
+        matches_(matches),
+        groups_(groups) {}
 
   absl::Status GetSettings(const v1::GetPoolSettingsRequest& req,
                            absl::Time deadline,
@@ -32,6 +38,8 @@ class PoolLogic {
  private:
   store::SettingsRepository* settings_;
   snapshot::PoolSnapshots* snapshots_;
+  store::MatchRepository* matches_;
+  store::GroupRepository* groups_;
 };
 
 class PoolServiceImpl final : public v1::PoolService::CallbackService {

@@ -673,6 +673,7 @@ absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
       return absl::InternalError("commit: unexpected reply");
     }
     CommitResult out;
+    out.auto_published = spec.auto_publish;
     ASSIGN_OR_RETURN(int64_t created, (*r)[0].ToInt64());
     ASSIGN_OR_RETURN(int64_t discarded, (*r)[1].ToInt64());
     out.discarded = static_cast<int>(discarded);
@@ -924,6 +925,24 @@ absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
     ASSIGN_OR_RETURN(int64_t ended, out->ToInt64());
     return static_cast<int>(ended);
   }
+}
+
+absl::StatusOr<MatchRepository::LiveCounts> MatchRepository::CountLive(
+    absl::string_view pool, absl::Time deadline) {
+  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  const std::string proposed = keys::ProposedMatches(pool);
+  const std::vector<Command> cmds = {
+      Command({"ZCARD", proposed}),
+      Command({"SCARD", keys::ActiveMatches(pool)})};
+  ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                   client_->Pipeline(proposed, cmds, deadline));
+  for (const Reply& r : replies) {
+    if (r.is_error()) return ErrorReplyToStatus(r.str());
+  }
+  LiveCounts out;
+  out.proposed = replies[0].integer();
+  out.active = replies[1].integer();
+  return out;
 }
 
 absl::StatusOr<MatchPage> MatchRepository::List(

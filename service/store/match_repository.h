@@ -118,6 +118,9 @@ struct CommitResult {
   std::vector<std::string> ids;
   int kept = 0;       // identical proposals that kept their record
   int discarded = 0;  // earlier proposals removed
+  // The new matches were created ACTIVE (CommitSpec::auto_publish); kept
+  // records keep their state (PROPOSED).
+  bool auto_published = false;
 };
 
 struct TransitionSpec {
@@ -216,6 +219,15 @@ class MatchRepository {
   absl::StatusOr<MatchRecord> Get(absl::string_view pool,
                                   absl::string_view match_id,
                                   absl::Time deadline);
+  // The number of PROPOSED and of ACTIVE matches (one pipeline, ZCARD and
+  // SCARD of the live indexes).
+  struct LiveCounts {
+    int64_t proposed = 0;
+    int64_t active = 0;
+  };
+  absl::StatusOr<LiveCounts> CountLive(absl::string_view pool,
+                                       absl::Time deadline);
+
   // Newest first; `member` "" for all; `states` empty for all. A page may be
   // shorter than page_size when states are filtered.
   absl::StatusOr<MatchPage> List(absl::string_view pool,

@@ -107,6 +107,12 @@ class GroupsTest(unittest.TestCase):
                          (pb.WEDNESDAY, 17 * 60))
         pub = self.coord.PublishGroups(cs.PublishGroupsRequest(pool=pool), timeout=10)
         self.assertEqual(pub.published, len(r.groups))
+        # Pool statistics count the groups and who is in none (R-API).
+        st = self.pools.GetPoolStats(ps.GetPoolStatsRequest(pool=pool), timeout=5).stats
+        self.assertEqual(st.groups_active, len(r.groups))
+        self.assertEqual(st.groups_proposed, 0)
+        self.assertEqual(st.group_members_placed, len(placed))
+        self.assertEqual(st.group_members_unplaced, len(people) - len(placed))
         before = {g.id: list(g.member_ids) for g in self.live_groups(pool).values()}
         self.assertTrue(all(g.state == group_pb2.GROUP_STATE_ACTIVE
                             for g in self.live_groups(pool).values()))

@@ -120,6 +120,24 @@ class LifecycleTest(unittest.TestCase):
         listed = self.matching.ListMatches(mt.ListMatchesRequest(
             pool=pool, states=[match_pb2.MATCH_STATE_ACTIVE], page_size=1000), timeout=10)
         self.assertEqual(len(listed.matches), len(pairs))
+        st = self.pools.GetPoolStats(ps.GetPoolStatsRequest(pool=pool), timeout=5).stats
+        self.assertEqual({kv.key: kv.count for kv in st.matches_by_state},
+                         {"MATCH_STATE_PROPOSED": len(third.proposed),
+                          "MATCH_STATE_ACTIVE": len(pairs)})
+        self.assertEqual(st.mentees_matched, len(pairs) + len(third.proposed))
+
+    def test_auto_publish_creates_active_matches_and_says_so(self):
+        pool = "auto"
+        upsert_all(self.members, pool, cohort(seed=23, mentees=12, mentors=6))
+        self.pools.UpdatePoolSettings(ps.UpdatePoolSettingsRequest(
+            pool=pool, settings=settings_pb2.PoolSettings(auto_publish=True)), timeout=5)
+        r = self.coord.RunMatching(cs.RunMatchingRequest(pool=pool), timeout=60)
+        self.assertGreater(len(r.proposed), 0)
+        for m in r.proposed:
+            self.assertEqual(m.state, match_pb2.MATCH_STATE_ACTIVE)
+            stored = self.matching.GetMatch(mt.GetMatchRequest(
+                pool=pool, match_id=m.id), timeout=5).match
+            self.assertEqual(stored.state, match_pb2.MATCH_STATE_ACTIVE)
 
     def test_fifty_concurrent_manual_matches_on_capacity_two(self):
         pool = "manual-cap"
