@@ -529,6 +529,7 @@ absl::StatusOr<int> GroupLogic::RemoveMember(const std::string& pool,
       views.push_back({&loaded.profiles[i], &loaded.slots[i]});
     }
     store::GroupChangeSet changes;
+    changes.actor = "system:erasure";  // audited like any group change
     changes.release = {member};
     store::GroupOp op;
     op.id = g->id;

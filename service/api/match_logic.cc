@@ -89,6 +89,7 @@ v1::Match MatchToProto(const store::MatchRecord& m, absl::string_view pool) {
   out.set_job_id(m.job_id);
   out.set_override(m.override);
   out.set_end_reason(m.end_reason);
+  out.set_override_reason(m.override_reason);
   out.set_excluded(m.excluded);
   out.set_version(m.version);
   SetTimestamp(m.create_time, out.mutable_create_time());

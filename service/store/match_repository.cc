@@ -405,6 +405,9 @@ local now, id = ARGV[9], ARGV[3]
 redis.call('HSET', KEYS[6], 'e', ARGV[1], 'm', ARGV[2], 's', 2, 'se', ARGV[4],
            'sm', ARGV[5], 'o', 'manual', 'j', '', 'ov', ARGV[6], 'ex', 0,
            'er', '', 'v', 1, 'ct', now, 'ut', now)
+-- The coordinator's reason for an override: on the record (GetMatch), not in
+-- the audit stream, whose values are ids and codes only.
+if override then redis.call('HSET', KEYS[6], 'or', ARGV[13]) end
 redis.call('SADD', KEYS[7], id)
 redis.call('ZADD', KEYS[8], now, id)
 redis.call('SET', KEYS[3], id)
@@ -463,6 +466,7 @@ for i = 1, n do
       redis.call('HDEL', km, 'xt')
       ended = ended + 1
     end
+    redis.call('HDEL', km, 'or')  -- free text about the pair
     if h[1] == x then redis.call('HSET', km, 'e', '') end
     if h[2] == x then redis.call('HSET', km, 'm', '') end
     feed(KEYS[5], ARGV[3], 'erased', id, v)
@@ -482,8 +486,8 @@ return ended
 
 absl::StatusOr<MatchRecord> ParseMatch(absl::string_view id,
                                        const ReplyView& r) {
-  // HMGET order: e m s se sm o j ov er ex ae am v ct ut xt
-  if (!r.is_array() || r.size() != 16) {
+  // HMGET order: e m s se sm o j ov er ex ae am v ct ut xt or
+  if (!r.is_array() || r.size() != 17) {
     return absl::InternalError("match: unexpected HMGET reply");
   }
   if (r[2].is_nil()) return absl::NotFoundError("match not found");
@@ -510,13 +514,14 @@ absl::StatusOr<MatchRecord> ParseMatch(absl::string_view id,
   m.create_time = absl::FromUnixMillis(num(13));
   m.update_time = absl::FromUnixMillis(num(14));
   if (!r[15].is_nil()) m.expire_time = absl::FromUnixMillis(num(15));
+  m.override_reason = std::string(r[16].str());
   return m;
 }
 
 Command MatchHmget(absl::string_view pool, absl::string_view id) {
   Command c({"HMGET", keys::Match(pool, id)});
   for (const char* f : {"e", "m", "s", "se", "sm", "o", "j", "ov", "er", "ex",
-                        "ae", "am", "v", "ct", "ut", "xt"}) {
+                        "ae", "am", "v", "ct", "ut", "xt", "or"}) {
     c.Add(f);
   }
   return c;
@@ -873,7 +878,7 @@ absl::StatusOr<int> MatchRepository::ExpireDue(absl::string_view pool,
   int n = 0;
   for (const std::string& id : due) {
     absl::StatusOr<MatchRecord> m =
-        Transition(pool, id, Op("expire", ""), deadline);
+        Transition(pool, id, Op("expire", "system:expiry"), deadline);
     if (m.ok()) {
       ++n;
     } else if (!absl::IsNotFound(m.status()) &&

@@ -69,6 +69,7 @@ struct MatchRecord {
   std::string job_id;
   bool override = false;
   std::string end_reason;
+  std::string override_reason;  // manual overrides; blanked on erasure
   bool excluded = false;
   bool accepted_by_mentee = false;
   bool accepted_by_mentor = false;

@@ -197,6 +197,7 @@ for _, rec in ipairs(recs) do
     redis.call('HSET', d.key, 'er', '')
   end
   redis.call('HSET', d.key, 'ut', now)
+  redis.call('HDEL', d.key, 'or')  -- free text about the pair
   if r[1] == id then redis.call('HSET', d.key, 'e', '') end
   if r[2] == id then redis.call('HSET', d.key, 'm', '') end
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',

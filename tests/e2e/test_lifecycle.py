@@ -178,6 +178,24 @@ class LifecycleTest(unittest.TestCase):
         listed = self.matching.ListMatches(mt.ListMatchesRequest(
             pool=pool, member_id="mentor"), timeout=10)
         self.assertEqual(len(listed.matches), 2)
+        # A coordinator may override the full capacity, with a reason that
+        # stays on the record (the audit stream names only the actor).
+        matched = {m.mentee_id for m in listed.matches}
+        free = next(e.id for e in mentees if e.id not in matched)
+        with self.assertRaises(grpc.RpcError) as e:
+            self.coord.CreateManualMatch(cs.CreateManualMatchRequest(
+                pool=pool, mentee_id=free, mentor_id="mentor", override=True),
+                timeout=10)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("reason", bad_request_fields(e.exception))
+        over = self.coord.CreateManualMatch(cs.CreateManualMatchRequest(
+            pool=pool, mentee_id=free, mentor_id="mentor", override=True,
+            reason="agreed with both"), timeout=10).match
+        self.assertTrue(over.override)
+        got = self.matching.GetMatch(mt.GetMatchRequest(pool=pool, match_id=over.id),
+                                     timeout=5).match
+        self.assertEqual(got.override_reason, "agreed with both")
+        self.assertEqual(got.state, match_pb2.MATCH_STATE_ACTIVE)
 
     def test_decline_is_final_and_expiry_frees_capacity(self):
         pool = "decline"

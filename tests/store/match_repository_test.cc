@@ -275,6 +275,13 @@ TEST_P(MatchRepositoryTest, ExpiredProposalsFreeCapacity) {
   EXPECT_EQ(m.state, MatchState::kExpired);
   EXPECT_EQ(MentorLoad("m1"), 0);
   EXPECT_EQ(ProposedCount(), 0);
+  // Audited like every transition (SPEC §4), by the sweeper's actor.
+  std::string audit = keys::Audit(kPool);
+  absl::StatusOr<TestReply> entries =
+      Inspect(audit, {"XRANGE", audit, "-", "+"});
+  ASSERT_THAT(entries, IsOk());
+  EXPECT_THAT(entries->DebugString(), HasSubstr("match.expire"));
+  EXPECT_THAT(entries->DebugString(), HasSubstr("system:expiry"));
 }
 
 TEST_P(MatchRepositoryTest, ConcurrentManualMatchesRespectCapacity) {
@@ -330,16 +337,25 @@ TEST_P(MatchRepositoryTest, ManualMatchRules) {
       matches_->CreateManual(kPool, {"e2", "m1", 1, 1}, m1, false, "", "coord",
                              Soon()),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("capacity")));
-  ASSERT_OK_AND_ASSIGN(MatchRecord over,
-                       matches_->CreateManual(kPool, {"e2", "m1", 1, 1}, m1,
-                                              true, "pilot", "coord", Soon()));
+  ASSERT_OK_AND_ASSIGN(
+      MatchRecord over,
+      matches_->CreateManual(kPool, {"e2", "m1", 1, 1}, m1, true,
+                             "pilot cohort, agreed by both", "coord", Soon()));
   EXPECT_TRUE(over.override);
+  EXPECT_EQ(over.override_reason, "pilot cohort, agreed by both");
+  EXPECT_EQ(m.override_reason, "");
   EXPECT_EQ(MentorLoad("m1"), 2);
   std::string audit = keys::Audit(kPool);
   absl::StatusOr<TestReply> entries =
       Inspect(audit, {"XRANGE", audit, "-", "+"});
   ASSERT_THAT(entries, IsOk());
   EXPECT_THAT(entries->DebugString(), HasSubstr("match.override"));
+  // The free-text reason stays on the record, out of the audit stream.
+  EXPECT_THAT(entries->DebugString(), ::testing::Not(HasSubstr("pilot")));
+  ASSERT_THAT(matches_->EraseMember(kPool, "e2", Soon()), IsOk());
+  ASSERT_OK_AND_ASSIGN(MatchRecord erased,
+                       matches_->Get(kPool, over.id, Soon()));
+  EXPECT_EQ(erased.override_reason, "");
 }
 
 TEST_P(MatchRepositoryTest, EraseMemberEndsMatchesAndLeavesNoTrace) {
