@@ -6,8 +6,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+#include "grpc/support/log.h"
 #include "peermatch/v1/coordination_service.grpc.pb.h"
 #include "peermatch/v1/group_service.grpc.pb.h"
 #include "peermatch/v1/matching_service.grpc.pb.h"
@@ -45,7 +48,24 @@ namespace {
 
 namespace v1 = ::peermatch::v1;
 
+// gRPC's own log lines (errors by default; GRPC_VERBOSITY raises it) as JSON
+// lines like ours (SPEC §10). gRPC logs addresses and internal errors, never
+// message payloads unless a trace flag asks for them.
+void GrpcLogAsJson(gpr_log_func_args* args) {
+  const LogLevel level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+      : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                : LogLevel::kDebug;
+  const char* file = args->file != nullptr ? args->file : "";
+  const char* slash = std::strrchr(file, '/');
+  Log(level, "grpc",
+      {{"source",
+        absl::StrCat(slash != nullptr ? slash + 1 : file, ":", args->line)},
+       {"detail", args->message != nullptr ? args->message : ""}});
+}
+
 int Run(int argc, char** argv) {
+  gpr_set_log_function(GrpcLogAsJson);
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
   sigemptyset(&signals);

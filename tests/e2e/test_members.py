@@ -5,6 +5,7 @@ google.rpc.BadRequest details, health, Redis outage and recovery, graceful
 SIGTERM, and no profile content in logs (R-SEC).
 """
 
+import json
 import threading
 import time
 import unittest
@@ -207,6 +208,19 @@ class MemberCrudTest(unittest.TestCase):
         self.assertNotIn(SECRET_TAG, log)
         self.assertNotIn("hiking", log)
         self.assertNotIn("Europe/Berlin", log)
+
+    def test_every_log_line_is_json_even_grpc_own(self):
+        # A listen address gRPC cannot resolve makes gRPC itself log an error
+        # before peermatchd gives up (SPEC §10: one JSON object per line).
+        bad = Peermatchd(self.redis.url)
+        bad.extra_args = ["--listen", "999.1.1.1:50051"]
+        bad.start(wait_serving=False)
+        self.assertNotEqual(bad.proc.wait(timeout=30), 0)
+        lines = bad.log_text().strip().splitlines()
+        parsed = [json.loads(line) for line in lines]
+        self.assertTrue(any(p.get("msg") == "grpc" and p["level"] == "error"
+                            for p in parsed), lines)
+        self.assertEqual(len(parsed), len(lines))
 
 
 class RedisOutageTest(unittest.TestCase):
