@@ -85,6 +85,8 @@ absl::Status Server::Start() {
     }
   }
   SetServing(deps_.ping(absl::Now() + config_.health_interval).ok());
+  // Until Shutdown, which sets every name NOT_SERVING.
+  server_->GetHealthCheckService()->SetServingStatus(kLivenessHealthName, true);
   monitor_ = std::thread([this] { MonitorHealth(); });
   LOG_INFO("peermatchd serving",
            {{"port", port_},

@@ -10,7 +10,11 @@
 //
 // Health: a monitor thread pings Redis every `health_interval`; while Redis
 // is unreachable every service reports NOT_SERVING, and SERVING again after
-// the store reconnects, without a restart (R-STORE).
+// the store reconnects, without a restart (R-STORE). The health name
+// `peermatch.liveness` (kLivenessHealthName) is SERVING from start until
+// shutdown whatever Redis does: it answers "is this process alive?" for a
+// liveness probe, so a Redis outage takes replicas out of the Service
+// (readiness) without restarting them.
 #ifndef PEERMATCH_SERVICE_API_SERVER_H_
 #define PEERMATCH_SERVICE_API_SERVER_H_
 
@@ -42,6 +46,8 @@ struct ServerDeps {
   // Called during shutdown after calls have drained (release leases, ...).
   std::function<void()> on_drained;
 };
+
+inline constexpr char kLivenessHealthName[] = "peermatch.liveness";
 
 class Server {
  public:

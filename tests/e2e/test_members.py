@@ -187,6 +187,7 @@ class MemberCrudTest(unittest.TestCase):
 
     def test_health_and_reflection(self):
         self.assertEqual(self.server.health(), "SERVING")
+        self.assertEqual(self.server.health("peermatch.liveness"), "SERVING")
         self.assertEqual(self.server.health("peermatch.v1.MemberService"), "SERVING")
         refl = self.server.stub(reflection_pb2_grpc.ServerReflectionStub)
         responses = refl.ServerReflectionInfo(
@@ -239,6 +240,9 @@ class RedisOutageTest(unittest.TestCase):
             wait_until(lambda: server.health() == "NOT_SERVING", 5,
                        what="NOT_SERVING while redis is down")
             self.assertEqual(server.health("peermatch.v1.MemberService"), "NOT_SERVING")
+            # The liveness name stays SERVING: the process is fine, only
+            # readiness should take it out of rotation.
+            self.assertEqual(server.health("peermatch.liveness"), "SERVING")
             redis.start()
             wait_until(lambda: server.health() == "SERVING", 10,
                        what="SERVING after redis is back")

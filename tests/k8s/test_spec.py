@@ -141,8 +141,12 @@ class SpecTest(unittest.TestCase):
             c = server(k.render(target))
             for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
                 with self.subTest(target=target, probe=probe):
+                    # Liveness asks the Redis-independent health name, so a
+                    # Redis outage does not restart pods (service/api/server.h).
+                    name = ("peermatch.liveness" if probe == "livenessProbe"
+                            else "")
                     self.assertEqual(c[probe]["grpc"],
-                                     {"port": GRPC_PORT, "service": ""})
+                                     {"port": GRPC_PORT, "service": name})
                     self.assertEqual(set(c[probe]) & {"exec", "httpGet",
                                                       "tcpSocket"}, set())
 
@@ -163,6 +167,10 @@ class SpecTest(unittest.TestCase):
             with self.subTest(probe=probe):
                 self.assertNotIn("grpc", c[probe])
                 cmd = c[probe]["exec"]["command"]
+                if probe == "livenessProbe":
+                    self.assertEqual(cmd[-3:], ["health", "--service",
+                                                "peermatch.liveness"])
+                    cmd = cmd[:-2]
                 self.assertEqual((cmd[0], cmd[-1]), (CLI, "health"))
                 self.assertEqual(cmd[cmd.index("--target") + 1],
                                  "localhost:%d" % GRPC_PORT)
@@ -284,9 +292,13 @@ class SpecTest(unittest.TestCase):
         for target, docs in self.targets():
             with self.subTest(target=target):
                 c = server(docs)
-                self.assertNotIn("PEERMATCH_TOKEN_FILE", resolved_env(docs, c))
-                self.assertNotIn("tokens", {m["name"] for m in
-                                            c.get("volumeMounts", [])})
+                if target == "production":  # includes the component itself
+                    self.assertIn("PEERMATCH_TOKEN_FILE", resolved_env(docs, c))
+                else:
+                    self.assertNotIn("PEERMATCH_TOKEN_FILE",
+                                     resolved_env(docs, c))
+                    self.assertNotIn("tokens", {m["name"] for m in
+                                                c.get("volumeMounts", [])})
                 docs = k.render(target, ["auth"])
                 c = server(docs)
                 path = resolved_env(docs, c)["PEERMATCH_TOKEN_FILE"]
