@@ -1,5 +1,6 @@
 #include "service/api/job_runners.h"
 
+#include "absl/strings/str_cat.h"
 #include "peermatch/v1/coordination_service.pb.h"
 #include "service/common/status_macros.h"
 
@@ -48,13 +49,21 @@ absl::StatusOr<std::string> BatchJobRunner::Run(jobs::JobContext& ctx) {
     if (!entered && ctx.Cancelled()) {
       return absl::CancelledError("job cancelled");
     }
-    ASSIGN_OR_RETURN(
-        GroupRun run,
-        groups_->PlanAndCommit(ctx.pool(), options.grouping_options(),
-                               ctx.reference_time(), ctx.actor(), ctx.job_id(),
-                               ctx.fencing_token(), ctx.deadline(),
-                               progress(matching ? 50 : 0, 100), enter_commit));
-    *result.mutable_grouping() = std::move(run.report);
+    absl::StatusOr<GroupRun> run = groups_->PlanAndCommit(
+        ctx.pool(), options.grouping_options(), ctx.reference_time(),
+        ctx.actor(), ctx.job_id(), ctx.fencing_token(), ctx.deadline(),
+        progress(matching ? 50 : 0, 100), enter_commit);
+    if (!run.ok() && matching) {
+      // BOTH is two commits: the matches are in (valid proposals a
+      // coordinator may publish or discard); say so in the job's error.
+      return absl::Status(
+          run.status().code(),
+          absl::StrCat(
+              "matching committed (", result.matching().proposals_created(),
+              " new proposals); grouping failed: ", run.status().message()));
+    }
+    if (!run.ok()) return run.status();
+    *result.mutable_grouping() = std::move(run->report);
   }
   return result.SerializeAsString();
 }

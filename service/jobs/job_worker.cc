@@ -439,7 +439,9 @@ void JobWorker::Finalize(Run& run, const absl::StatusOr<std::string>& result,
     outcome.state = store::JobState::kSucceeded;
     outcome.result = *result;
   } else if (run.committing) {
-    // The commit itself failed: it is atomic, so nothing was committed.
+    // A commit failed. Each commit is atomic, so the failed one wrote
+    // nothing; only a BOTH job may have committed its matching before its
+    // grouping failed, and its error says so (docs/jobs.md).
     outcome.state = store::JobState::kFailed;
     outcome.error = ErrorText(result.status());
   } else if (run.cancel_requested) {

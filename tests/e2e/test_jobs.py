@@ -29,8 +29,11 @@ from harness import Peermatchd, RedisServer, bad_request_fields, wait_until
 from peermatch.v1 import coordination_service_pb2 as cs
 from peermatch.v1 import coordination_service_pb2_grpc as cs_grpc
 from peermatch.v1 import group_pb2
+from peermatch.v1 import group_service_pb2 as gs
+from peermatch.v1 import group_service_pb2_grpc as gs_grpc
 from peermatch.v1 import job_pb2
 from peermatch.v1 import match_pb2
+from peermatch.v1 import member_pb2 as pb
 from peermatch.v1 import matching_service_pb2 as mt
 from peermatch.v1 import matching_service_pb2_grpc as mt_grpc
 from peermatch.v1 import member_service_pb2 as ms
@@ -331,6 +334,32 @@ class JobApiTest(unittest.TestCase):
         self.assertIn("INVALID_ARGUMENT", call.stderr)
 
 
+def group_people(seed, n):
+    """Group members who can form groups: English video, shared evenings."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        m = pb.Member(
+            id=f"g-{i:05d}",
+            roles=[pb.ROLE_GROUP_MEMBER] + ([pb.ROLE_FACILITATOR] if i % 6 == 0 else []),
+            triggers=rng.sample(["crowds", "phone-calls", "parties", "small-talk"], 2),
+            interests=rng.sample(["hiking", "films", "music", "games", "art"], 2),
+            recovery_stage=5 if i % 6 == 0 else rng.randint(2, 4),
+            time_zone=rng.choice(["UTC", "Europe/London", "Europe/Berlin"]),
+            languages=["en"], modalities=[pb.MODALITY_VIDEO], screened=True)
+        m.availability.add(day=rng.choice([2, 3, 4]), start_minute=17 * 60,
+                           end_minute=22 * 60)
+        out.append(m)
+    return out
+
+
+def live_groups(groups, pool):
+    r = groups.ListGroups(gs.ListGroupsRequest(
+        pool=pool, states=[group_pb2.GROUP_STATE_ACTIVE, group_pb2.GROUP_STATE_PROPOSED],
+        page_size=1000), timeout=30)
+    return sorted((g.id, tuple(g.member_ids), g.state, g.version) for g in r.groups)
+
+
 def big_cohort(seed, mentees, mentors):
     """cohort() without its block lists (quadratic to build at this size)."""
     rng = random.Random(seed)
@@ -353,7 +382,8 @@ class JobFailoverTest(unittest.TestCase):
         cls.replicas = [Peermatchd(cls.redis.url, extra_args=cls.args).start()
                         for _ in range(2)]
         members = cls.replicas[0].stub(ms_grpc.MemberServiceStub)
-        cls.cohort = big_cohort(seed=77, mentees=20000, mentors=5000)
+        cls.cohort = (big_cohort(seed=77, mentees=20000, mentors=5000) +
+                      group_people(seed=78, n=600))
         cls.by_id = {m.id: m for m in cls.cohort}
         upsert_all(members, cls.POOL, cls.cohort)
 
@@ -391,6 +421,48 @@ class JobFailoverTest(unittest.TestCase):
     def commits_of(self, job_id):
         return sum(1 for e in audit_entries(self.redis, self.POOL)
                    if e["action"] == "matching.commit" and e.get("job") == job_id)
+
+    def test_a2_cancel_of_both_leaves_groups_and_matches_then_both_commits(self):
+        coord = self.coord()
+        groups = self.live()[0].stub(gs_grpc.GroupServiceStub)
+        matching = self.live()[0].stub(mt_grpc.MatchingServiceStub)
+        formed = wait_terminal(coord, self.POOL, coord.StartJob(cs.StartJobRequest(
+            pool=self.POOL, kind=job_pb2.JOB_KIND_GROUPS), timeout=10).job.id)
+        self.assertEqual(formed.state, job_pb2.JOB_STATE_SUCCEEDED, formed.error)
+        self.assertGreater(formed.result.grouping.groups, 50)
+        groups_before = live_groups(groups, self.POOL)
+        self.assertEqual(len(groups_before), formed.result.grouping.groups)
+        matches_before = sorted((m.id, m.state, m.version)
+                                for m in all_matches(matching, self.POOL))
+
+        both = coord.StartJob(cs.StartJobRequest(
+            pool=self.POOL, kind=job_pb2.JOB_KIND_BOTH), timeout=10).job
+        self.running(both.id)
+        coord.CancelJob(cs.CancelJobRequest(pool=self.POOL, job_id=both.id), timeout=10)
+        ended = wait_terminal(coord, self.POOL, both.id)
+        self.assertEqual(ended.state, job_pb2.JOB_STATE_CANCELLED)
+        self.assertEqual(live_groups(groups, self.POOL), groups_before)
+        self.assertEqual(sorted((m.id, m.state, m.version)
+                                for m in all_matches(matching, self.POOL)),
+                         matches_before)
+        self.assertEqual([e for e in audit_entries(self.redis, self.POOL)
+                          if e.get("job") == both.id and e["action"] in
+                          ("matching.commit", "groups.apply")], [])
+
+        # Run to the end, BOTH commits matches and keeps the valid groups.
+        again = wait_terminal(coord, self.POOL, coord.StartJob(cs.StartJobRequest(
+            pool=self.POOL, kind=job_pb2.JOB_KIND_BOTH), timeout=10).job.id)
+        self.assertEqual(again.state, job_pb2.JOB_STATE_SUCCEEDED, again.error)
+        self.assertGreater(again.result.matching.matched, 0)
+        self.assertEqual(again.result.matching.blocking_pairs, 0)
+        # PROPOSED groups are replaced (nobody saw them), by the same member
+        # sets: the pool did not change and grouping is deterministic.
+        self.assertEqual(sorted(g[1] for g in live_groups(groups, self.POOL)),
+                         sorted(g[1] for g in groups_before))
+        proposed = [m for m in all_matches(matching, self.POOL)
+                    if m.state == match_pb2.MATCH_STATE_PROPOSED]
+        self.assertEqual(len(proposed), again.result.matching.matched)
+        self.assertEqual(self.commits_of(again.id), 1)
 
     def test_a_cancel_mid_run_leaves_matches_unchanged(self):
         coord = self.coord()
