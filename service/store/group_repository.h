@@ -63,9 +63,12 @@ struct GroupOp {
   std::string id;                            // not for kCreate
   int64_t expected_version = 0;              // not for kCreate
   GroupState state = GroupState::kProposed;  // kCreate, kUpdate
-  std::vector<std::string> members;          // kCreate, kUpdate
-  std::string payload;                       // kCreate, kUpdate
-  std::string reason;                        // kDissolve
+  // kCreate, kUpdate: the new members. kDissolve, kDelete: the members
+  // whose member-group index is cleared: the group's members as read at
+  // `expected_version` (which the script checks), minus any in `release`.
+  std::vector<std::string> members;
+  std::string payload;  // kCreate, kUpdate
+  std::string reason;   // kDissolve
 };
 
 struct GroupChangeSet {
