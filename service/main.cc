@@ -220,7 +220,8 @@ int Run(int argc, char** argv) {
   api::MemberServiceImpl members(&runner, &member_logic);
   api::MatchingLogic matching_logic(&snapshots);
   api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,
-                              config->sync_max_members);
+                              config->sync_max_members,
+                              &members_repo.registry());
   api::MatchingServiceImpl matching(&runner, &matching_logic, &match_logic);
   // Batch jobs (R-JOBS): this replica's worker runs every kind.
   store::JobRepository job_repo(redis->get());
@@ -230,7 +231,9 @@ int Run(int argc, char** argv) {
     job_worker.RegisterRunner(kind, std::make_shared<api::BatchJobRunner>(
                                         kind, &match_logic, &group_logic));
   }
-  api::JobsLogic job_logic(&job_repo, &job_worker);
+  api::JobsLogic job_logic(
+      &job_repo, &job_worker, [] { return absl::Now(); },
+      &members_repo.registry());
   api::JobWatchHub job_watches(&job_logic, *watch_options);
   api::JobsRpc job_rpc(&runner, &job_logic, &job_watches);
   api::CoordinationServiceImpl coordination(&runner, &match_logic, &group_logic,

@@ -61,6 +61,7 @@
 #include "service/common/flags.h"
 #include "service/jobs/job_worker.h"
 #include "service/store/job_repository.h"
+#include "service/store/pool_registry.h"
 
 namespace peermatch::api {
 
@@ -76,8 +77,9 @@ class JobsLogic {
   // `worker` may be null: then no kind can be started (UNIMPLEMENTED).
   JobsLogic(
       store::JobRepository* repo, jobs::JobWorker* worker,
-      std::function<absl::Time()> clock = [] { return absl::Now(); })
-      : repo_(repo), worker_(worker), clock_(std::move(clock)) {}
+      std::function<absl::Time()> clock = [] { return absl::Now(); },
+      store::PoolRegistry* pools = nullptr)
+      : repo_(repo), worker_(worker), clock_(std::move(clock)), pools_(pools) {}
 
   absl::Status StartJob(const v1::StartJobRequest& req, const CallInfo& call,
                         v1::StartJobResponse* resp);
@@ -102,6 +104,7 @@ class JobsLogic {
   store::JobRepository* repo_;
   jobs::JobWorker* worker_;
   std::function<absl::Time()> clock_;
+  store::PoolRegistry* pools_;  // unknown pools are NOT_FOUND; may be null
 };
 
 struct JobWatchOptions {

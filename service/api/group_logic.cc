@@ -13,6 +13,7 @@
 #include "matcher/time.h"
 #include "service/api/conversions.h"
 #include "service/api/member_codec.h"
+#include "service/api/pool_check.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
 #include "service/common/logging.h"
@@ -345,6 +346,8 @@ absl::Status GroupLogic::Publish(const v1::PublishGroupsRequest& req,
   CheckPoolId(req.pool(), "pool", &errors);
   if (req.group_ids_size() > 10000) errors.Add("group_ids", "at most 10000");
   RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(
+      RequireKnownPool(&members_->registry(), req.pool(), call.deadline));
   ASSIGN_OR_RETURN(store::GroupSnapshot live,
                    groups_->LoadLive(req.pool(), call.deadline));
   absl::flat_hash_map<std::string, const store::GroupRecord*> by_id;
@@ -472,6 +475,8 @@ absl::Status GroupLogic::List(const v1::ListGroupsRequest& req,
                "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(
+      RequireKnownPool(&members_->registry(), req.pool(), call.deadline));
   if (!req.member_id().empty()) {
     // A member is in at most one live group.
     ASSIGN_OR_RETURN(

@@ -15,6 +15,7 @@
 #include "peermatch/v1/match.pb.h"
 #include "service/api/conversions.h"
 #include "service/api/member_codec.h"
+#include "service/api/pool_check.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
 #include "service/common/logging.h"
@@ -222,6 +223,7 @@ absl::Status MatchLogic::Publish(const v1::PublishMatchesRequest& req,
   CheckPoolId(req.pool(), "pool", &errors);
   CheckMatchIds(req.match_ids(), &errors);
   RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(RequireKnownPool(pools_, req.pool(), call.deadline));
   std::vector<std::string> ids(req.match_ids().begin(), req.match_ids().end());
   ASSIGN_OR_RETURN(
       int n, matches_->Publish(req.pool(), ids, call.actor, call.deadline));
@@ -237,6 +239,7 @@ absl::Status MatchLogic::Discard(const v1::DiscardProposalsRequest& req,
   CheckPoolId(req.pool(), "pool", &errors);
   CheckMatchIds(req.match_ids(), &errors);
   RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(RequireKnownPool(pools_, req.pool(), call.deadline));
   std::vector<std::string> ids(req.match_ids().begin(), req.match_ids().end());
   ASSIGN_OR_RETURN(
       int n, matches_->Discard(req.pool(), ids, call.actor, call.deadline));
@@ -379,6 +382,7 @@ absl::Status MatchLogic::List(const v1::ListMatchesRequest& req,
                "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
+  RETURN_IF_ERROR(RequireKnownPool(pools_, req.pool(), call.deadline));
   int size = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
   ASSIGN_OR_RETURN(store::MatchPage page,
                    matches_->List(req.pool(), req.member_id(), states, size,

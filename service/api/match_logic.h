@@ -37,8 +37,10 @@ class MatchLogic {
  public:
   MatchLogic(store::MatchRepository* matches,
              store::SettingsRepository* settings,
-             snapshot::PoolSnapshots* snapshots, int64_t sync_max_members)
-      : matches_(matches),
+             snapshot::PoolSnapshots* snapshots, int64_t sync_max_members,
+             store::PoolRegistry* pools = nullptr)
+      : pools_(pools),
+        matches_(matches),
         settings_(settings),
         snapshots_(snapshots),
         sync_max_members_(sync_max_members) {}
@@ -76,6 +78,7 @@ class MatchLogic {
       const std::function<absl::Status()>& before_commit = {});
 
  private:
+  store::PoolRegistry* pools_;  // unknown pools are NOT_FOUND; may be null
   store::MatchRepository* matches_;
   store::SettingsRepository* settings_;
   snapshot::PoolSnapshots* snapshots_;

@@ -35,6 +35,11 @@ class PoolRegistry {
   // UNAVAILABLE / DEADLINE_EXCEEDED as RedisClient.
   absl::Status Register(absl::string_view pool, absl::Time deadline);
 
+  // Whether the pool is known: a member was written to it (registered), or
+  // it has stored settings. Positive answers are cached (pools are never
+  // unregistered). INVALID_ARGUMENT for a bad pool id.
+  absl::StatusOr<bool> Exists(absl::string_view pool, absl::Time deadline);
+
   // Every registered pool id, sorted.
   absl::StatusOr<std::vector<std::string>> List(absl::Time deadline);
 

@@ -159,10 +159,20 @@ class CliTest(unittest.TestCase):
         job = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertEqual(job["kind"], "JOB_KIND_GROUPS")
         self.assertEqual(job["state"], "JOB_STATE_SUCCEEDED")
-        # Exit 3 when the job fails: an empty pool has nobody to match.
+        # Exit 3 when the job fails: a pool whose members were all deleted
+        # has nobody to match.
+        one = json_format.MessageToJson(members[0], indent=None)
+        self.assertEqual(self.run_cli("members", "upsert", "--pool", "cli-empty",
+                                      one).returncode, 0)
+        self.assertEqual(self.run_cli("members", "delete", "--pool", "cli-empty",
+                                      members[0].id).returncode, 0)
         r = self.run_cli("match", "run", "--pool", "cli-empty", "--wait")
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn("FAILED", r.stdout)
+        # A pool nobody created: the call itself fails (exit 1).
+        r = self.run_cli("regroup", "--pool", "cli-never")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("NOT_FOUND", r.stderr)
 
     def test_errors_and_usage(self):
         r = self.run_cli("members", "get", "--pool", "cli", "nobody")

@@ -135,6 +135,9 @@ class JobApiTest(unittest.TestCase):
         cls.cohort = cohort(seed=21, mentees=150, mentors=80)
         cls.by_id = {m.id: m for m in cls.cohort}
         upsert_all(members, cls.POOL, cls.cohort)
+        for pool in ("jobs-nothing-here", "jobs-paging", "jobs-ref", "jobs-idem",
+                     "jobs-cli-empty"):
+            emptied_pool(members, pool)
 
     @classmethod
     def tearDownClass(cls):
@@ -249,6 +252,14 @@ class JobApiTest(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as e:
             self.start(pool="Bad_Pool")
         self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        # A pool nobody created is NOT_FOUND (a mistyped id is not "no jobs").
+        for rpc, req in [
+                (self.coord.StartJob, cs.StartJobRequest(pool="never-created",
+                                                         kind=MENTOR_MATCHING)),
+                (self.coord.ListJobs, cs.ListJobsRequest(pool="never-created"))]:
+            with self.assertRaises(grpc.RpcError) as e:
+                rpc(req, timeout=10)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
         for rpc, req in [
                 (self.coord.GetJob, cs.GetJobRequest(pool=self.POOL, job_id="j999999")),
                 (self.coord.CancelJob, cs.CancelJobRequest(pool=self.POOL,
@@ -332,6 +343,14 @@ class JobApiTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=30)
         self.assertEqual(call.returncode, 1)
         self.assertIn("INVALID_ARGUMENT", call.stderr)
+
+
+def emptied_pool(members, pool):
+    """A pool that exists (a member was written) but has no members: its jobs
+    fail NOT_FOUND when they run, while StartJob accepts them."""
+    m = make_member(random.Random(0), 0, "mentee")
+    members.UpsertMember(ms.UpsertMemberRequest(pool=pool, member=m), timeout=10)
+    members.DeleteMember(ms.DeleteMemberRequest(pool=pool, id=m.id), timeout=10)
 
 
 def group_people(seed, n):
@@ -504,6 +523,7 @@ class JobFailoverTest(unittest.TestCase):
         # A pool whose lease another holder keeps: its job stays QUEUED, so
         # the streams stay open as long as the test needs.
         pool = "jobs-held"
+        emptied_pool(self.live()[0].stub(ms_grpc.MemberServiceStub), pool)
         self.redis.command("HSET", f"pm:{{{pool}}}:lease", "token", "1",
                            "owner", "elsewhere", "job", "",
                            "exp", "9999999999999")

@@ -10,6 +10,8 @@ from cohort import cohort
 from harness import Peermatchd, RedisServer, bad_request_fields, wait_until
 from peermatch.v1 import coordination_service_pb2 as cs
 from peermatch.v1 import coordination_service_pb2_grpc as cs_grpc
+from peermatch.v1 import group_service_pb2 as gs
+from peermatch.v1 import group_service_pb2_grpc as gs_grpc
 from peermatch.v1 import match_pb2
 from peermatch.v1 import member_pb2
 from peermatch.v1 import member_service_pb2 as ms
@@ -283,9 +285,20 @@ class LifecycleTest(unittest.TestCase):
             self.matching.EndMatch(mt.EndMatchRequest(pool=pool, match_id=m.id), timeout=5)
         self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("reason", bad_request_fields(e.exception))
-        with self.assertRaises(grpc.RpcError) as e:
-            self.coord.RunMatching(cs.RunMatchingRequest(pool="no-such-pool"), timeout=5)
-        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        # Unknown pools are NOT_FOUND everywhere, never an empty answer.
+        groups = self.server.stub(gs_grpc.GroupServiceStub)
+        for call, req in [
+                (self.coord.RunMatching, cs.RunMatchingRequest(pool="no-such-pool")),
+                (self.coord.PublishMatches, cs.PublishMatchesRequest(pool="no-such-pool")),
+                (self.coord.DiscardProposals,
+                 cs.DiscardProposalsRequest(pool="no-such-pool")),
+                (self.coord.PublishGroups, cs.PublishGroupsRequest(pool="no-such-pool")),
+                (self.matching.ListMatches, mt.ListMatchesRequest(pool="no-such-pool")),
+                (groups.ListGroups, gs.ListGroupsRequest(pool="no-such-pool")),
+                (self.pools.GetPoolStats, ps.GetPoolStatsRequest(pool="no-such-pool"))]:
+            with self.assertRaises(grpc.RpcError) as e:
+                call(req, timeout=5)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND, req)
         with self.assertRaises(grpc.RpcError) as e:
             self.coord.RunMatching(cs.RunMatchingRequest(
                 pool=pool, options=match_pb2.MatchingOptions(max_candidates=1001)), timeout=5)
