@@ -27,7 +27,11 @@ struct GlobalOptions {
   int deadline_ms = 10000;                 // --deadline-ms
   std::string output = "table";            // --output json|table
   std::string tls_ca;                      // --tls-ca: use TLS, trust this CA
-  std::string token;                       // --token / PEERMATCH_TOKEN
+  // --tls-cert / --tls-key: a client certificate for mutual TLS (servers
+  // started with --tls-client-ca); PEERMATCH_TLS_CLIENT_CERT / _KEY.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string token;  // --token / PEERMATCH_TOKEN
 };
 
 struct Command {

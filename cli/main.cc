@@ -1,7 +1,8 @@
 // peermatch: the command-line tool for coordinators and operators.
 //
 //   peermatch [--target HOST:PORT] [--deadline-ms N] [--output json|table]
-//             [--tls-ca FILE] [--token TOKEN] <command> [args]
+//             [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]
+//             [--token TOKEN] <command> [args]
 //
 // Global flags also come from PEERMATCH_TARGET, PEERMATCH_DEADLINE_MS,
 // PEERMATCH_OUTPUT, PEERMATCH_TLS_CA and PEERMATCH_TOKEN. `peermatch help`
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -71,7 +73,8 @@ const Command kCommands[] = {
 int RunHelp(const GlobalOptions&, const std::vector<std::string>&) {
   std::printf(
       "usage: peermatch [--target HOST:PORT] [--deadline-ms N] "
-      "[--output json|table] [--tls-ca FILE] [--token TOKEN] <command> "
+      "[--output json|table] [--tls-ca FILE [--tls-cert FILE --tls-key "
+      "FILE]] [--token TOKEN] <command> "
       "[args]\n\ncommands:\n");
   for (const Command& c : kCommands) std::printf("  %s\n", c.usage);
   return kExitOk;
@@ -88,6 +91,8 @@ int Main(int argc, char** argv) {
   options.deadline_ms = std::atoi(Env("PEERMATCH_DEADLINE_MS", "10000"));
   options.output = Env("PEERMATCH_OUTPUT", "table");
   options.tls_ca = Env("PEERMATCH_TLS_CA", "");
+  options.tls_cert = Env("PEERMATCH_TLS_CLIENT_CERT", "");
+  options.tls_key = Env("PEERMATCH_TLS_CLIENT_KEY", "");
   options.token = Env("PEERMATCH_TOKEN", "");
   int i = 1;
   for (; i < argc && std::strncmp(argv[i], "--", 2) == 0; ++i) {
@@ -111,6 +116,10 @@ int Main(int argc, char** argv) {
       options.output = value;
     } else if (flag == "tls-ca") {
       options.tls_ca = value;
+    } else if (flag == "tls-cert") {
+      options.tls_cert = value;
+    } else if (flag == "tls-key") {
+      options.tls_key = value;
     } else if (flag == "token") {
       options.token = value;
     } else {
@@ -122,6 +131,20 @@ int Main(int argc, char** argv) {
   }
   if (options.deadline_ms <= 0) {
     return UsageError("--deadline-ms must be a positive integer");
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return UsageError("--tls-cert and --tls-key go together");
+  }
+  if (!options.tls_cert.empty() && options.tls_ca.empty()) {
+    return UsageError(
+        "--tls-cert needs --tls-ca (a client certificate is "
+        "only sent over TLS)");
+  }
+  for (const std::string* file :
+       {&options.tls_ca, &options.tls_cert, &options.tls_key}) {
+    if (!file->empty() && !std::ifstream(*file).good()) {
+      return UsageError("cannot read " + *file);
+    }
   }
   if (i >= argc) return UsageError("missing command (see: peermatch help)");
   std::string name = argv[i];

@@ -10,6 +10,18 @@
 
 namespace peermatch::cli {
 
+namespace {
+
+// main.cc checked that the TLS files are readable.
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
 std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -18,11 +30,12 @@ std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options) {
   if (options.tls_ca.empty()) {
     creds = grpc::InsecureChannelCredentials();
   } else {
-    std::ifstream in(options.tls_ca);
-    std::stringstream ss;
-    ss << in.rdbuf();
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = ss.str();
+    ssl.pem_root_certs = ReadFileOrEmpty(options.tls_ca);
+    if (!options.tls_cert.empty()) {
+      ssl.pem_cert_chain = ReadFileOrEmpty(options.tls_cert);
+      ssl.pem_private_key = ReadFileOrEmpty(options.tls_key);
+    }
     creds = grpc::SslCredentials(ssl);
   }
   return grpc::CreateCustomChannel(options.target, creds, args);

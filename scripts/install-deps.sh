@@ -13,6 +13,7 @@ PKGS=(
   clang libclang-rt-14-dev nghttp2-client
   tzdata
   python3-yaml
+  openssl  # tests/e2e/test_tls.py makes its certificates
 )
 # tests/k8s: Node.js and npm for the offline schema validator. The machine
 # image's Node.js 20 runs it (kubernetes-models asks for >= 22 in its
