@@ -12,6 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace peermatch {
 namespace {
@@ -117,11 +119,19 @@ void HttpServer::Serve() {
 }
 
 void HttpServer::HandleConnection(int fd) {
+  // One connection at a time, so a client gets at most 2 s to send its
+  // request (in total, however slowly it trickles) and 2 s per blocked send:
+  // a stalled or hostile client cannot hold the endpoint (SPEC §9).
   timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  const absl::Time read_deadline = absl::Now() + absl::Seconds(2);
   std::string req;
   char buf[2048];
   while (req.find("\r\n\r\n") == std::string::npos && req.size() < 8192) {
+    const int64_t left_ms =
+        absl::ToInt64Milliseconds(read_deadline - absl::Now());
+    pollfd p{fd, POLLIN, 0};
+    if (left_ms <= 0 || ::poll(&p, 1, static_cast<int>(left_ms)) <= 0) break;
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;
     req.append(buf, static_cast<size_t>(n));

@@ -5,6 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/common/http_server.h"
@@ -65,6 +70,38 @@ TEST(HttpServerTest, ServesRegisteredPathsOnly) {
   EXPECT_THAT(ok, HasSubstr("HTTP/1.0 200 OK"));
   EXPECT_THAT(ok, HasSubstr("\r\n\r\npm_up 1\n"));
   EXPECT_THAT(HttpGet(http.port(), "/nope"), HasSubstr("404"));
+  http.Stop();
+}
+
+// SPEC §9: a client that trickles its request forever cannot hold the
+// endpoint: the server drops it, and the next client is served.
+TEST(HttpServerTest, TricklingClientIsDroppedAndOthersAreServed) {
+  HttpServer http;
+  http.Handle("/metrics", [] { return std::string("pm_up 1\n"); });
+  ASSERT_TRUE(http.Start("127.0.0.1:0").ok());
+  int slow = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(http.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  std::atomic<bool> dropped{false};
+  std::thread trickle([&] {
+    // One byte every 100 ms, never the end of the headers; gives up after
+    // 60 s so that a server that never drops it fails the test.
+    for (int i = 0; i < 600 && !dropped; ++i) {
+      if (::send(slow, "G", 1, MSG_NOSIGNAL) != 1) dropped = true;
+      char c;
+      if (::recv(slow, &c, 1, MSG_DONTWAIT) == 0) dropped = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::string ok = HttpGet(http.port(), "/metrics");
+  trickle.join();
+  ::close(slow);
+  EXPECT_TRUE(dropped);
+  EXPECT_THAT(ok, HasSubstr("HTTP/1.0 200 OK"));
   http.Stop();
 }
 
