@@ -398,6 +398,17 @@ int RunStats(const GlobalOptions& o, const std::vector<std::string>& args) {
               static_cast<long long>(st.mentor_load()),
               static_cast<long long>(st.mentor_capacity()),
               100 * st.mentor_utilisation());
+  for (const auto& kv : st.matches_by_state()) {
+    std::printf("  %-20s %lld\n", kv.key().c_str(),
+                static_cast<long long>(kv.count()));
+  }
+  std::printf(
+      "groups %lld active, %lld proposed; group members placed %lld, "
+      "unplaced %lld\n",
+      static_cast<long long>(st.groups_active()),
+      static_cast<long long>(st.groups_proposed()),
+      static_cast<long long>(st.group_members_placed()),
+      static_cast<long long>(st.group_members_unplaced()));
   return kExitOk;
 }
 

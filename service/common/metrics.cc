@@ -43,7 +43,13 @@ std::string LabelText(const Labels& labels) {
   return out;
 }
 
-std::string Num(double v) { return absl::StrFormat("%.17g", v); }
+// The shortest of 15 or 17 significant digits that reads back exactly
+// (0.00025, not 0.00025000000000000001).
+std::string Num(double v) {
+  std::string s = absl::StrFormat("%.15g", v);
+  if (std::strtod(s.c_str(), nullptr) != v) s = absl::StrFormat("%.17g", v);
+  return s;
+}
 }  // namespace
 
 void Counter::Increment(double by) { AtomicAdd(value_, by); }

@@ -32,9 +32,7 @@ TEST(MetricsTest, RendersPrometheusTextFormat) {
   EXPECT_THAT(text, HasSubstr("# TYPE pm_calls_total counter\n"
                               "pm_calls_total{method=\"Get\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("pm_up 1\n"));
-  EXPECT_THAT(
-      text,
-      HasSubstr("pm_seconds_bucket{m=\"x\",le=\"0.10000000000000001\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("pm_seconds_bucket{m=\"x\",le=\"0.1\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("pm_seconds_bucket{m=\"x\",le=\"1\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("pm_seconds_bucket{m=\"x\",le=\"+Inf\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("pm_seconds_count{m=\"x\"} 3\n"));
