@@ -118,8 +118,8 @@ int Run(int argc, char** argv) {
     }
     token_auth = std::make_unique<auth::TokenAuth>(*std::move(table));
     token_watcher = std::make_unique<auth::TokenFileWatcher>(
-        config->token_file, token_auth.get(), absl::Seconds(10),
-        [](const absl::Status& s) {
+        config->token_file, token_auth.get(),
+        absl::Seconds(config->token_reload_s), [](const absl::Status& s) {
           LOG_ERROR("token file reload failed; keeping the previous tokens",
                     {{"error", s.message()}});
         });
@@ -194,7 +194,12 @@ int Run(int argc, char** argv) {
     }
     return state;
   };
-  snapshot::PoolSnapshots snapshots(sources, snapshot::Options{});
+  snapshot::Options snapshot_options;
+  snapshot_options.poll_interval = absl::Milliseconds(config->snapshot_poll_ms);
+  snapshot_options.idle_evict = absl::Seconds(config->snapshot_idle_evict_s);
+  snapshot_options.load_timeout =
+      absl::Milliseconds(config->snapshot_load_timeout_ms);
+  snapshot::PoolSnapshots snapshots(sources, snapshot_options);
   snapshots.Start();
 
   store::GroupRepository group_repo(redis->get(),

@@ -44,6 +44,15 @@ void DefineServerFlags(FlagSet* f) {
             "largest pool a synchronous batch run accepts");
   f->Define("expiry-interval-s", std::to_string(d.expiry_interval_s),
             "how often PROPOSED matches past the proposal TTL are expired");
+  f->Define("snapshot-poll-ms", std::to_string(d.snapshot_poll_ms),
+            "how often each pool snapshot tails its change stream");
+  f->Define("snapshot-idle-evict-s", std::to_string(d.snapshot_idle_evict_s),
+            "a pool snapshot unused this long is dropped from memory");
+  f->Define("snapshot-load-timeout-ms",
+            std::to_string(d.snapshot_load_timeout_ms),
+            "time allowed for a cold load of a pool snapshot");
+  f->Define("token-reload-s", std::to_string(d.token_reload_s),
+            "how often the token file is checked for changes");
 }
 
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(const FlagSet& f) {
@@ -95,6 +104,12 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const FlagSet& f) {
                    f.GetInt("sync-max-members", 1, 10000000));
   ASSIGN_OR_RETURN(c.expiry_interval_s,
                    f.GetInt("expiry-interval-s", 1, 86400));
+  ASSIGN_OR_RETURN(c.snapshot_poll_ms, f.GetInt("snapshot-poll-ms", 10, 10000));
+  ASSIGN_OR_RETURN(c.snapshot_idle_evict_s,
+                   f.GetInt("snapshot-idle-evict-s", 10, 86400 * 7));
+  ASSIGN_OR_RETURN(c.snapshot_load_timeout_ms,
+                   f.GetInt("snapshot-load-timeout-ms", 100, 600000));
+  ASSIGN_OR_RETURN(c.token_reload_s, f.GetInt("token-reload-s", 1, 3600));
   return c;
 }
 

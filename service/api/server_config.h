@@ -39,6 +39,12 @@ struct ServerConfig {
   int64_t feed_max_len = 100000;
   int64_t sync_max_members = 50000;
   int64_t expiry_interval_s = 30;
+  // Pool snapshots (service/snapshot): change-stream poll (SPEC: another
+  // replica's write visible within 1 s), idle eviction, cold-load timeout.
+  int64_t snapshot_poll_ms = 100;
+  int64_t snapshot_idle_evict_s = 900;
+  int64_t snapshot_load_timeout_ms = 30000;
+  int64_t token_reload_s = 10;
 };
 
 void DefineServerFlags(FlagSet* flags);

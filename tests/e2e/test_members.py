@@ -6,13 +6,15 @@ SIGTERM, and no profile content in logs (R-SEC).
 """
 
 import json
+import os
+import subprocess
 import threading
 import time
 import unittest
 
 import grpc
 
-from harness import Peermatchd, RedisServer, bad_request_fields, wait_until
+from harness import Peermatchd, RedisServer, bad_request_fields, binary, wait_until
 import reflection_pb2
 import reflection_pb2_grpc
 from peermatch.v1 import member_pb2
@@ -222,6 +224,18 @@ class MemberCrudTest(unittest.TestCase):
         self.assertTrue(any(p.get("msg") == "grpc" and p["level"] == "error"
                             for p in parsed), lines)
         self.assertEqual(len(parsed), len(lines))
+
+
+    def test_bad_configuration_exits_with_the_flag_named(self):
+        # Flags and their PEERMATCH_* variables are range-checked at start
+        # (SPEC §10); the environment form is read too.
+        env = dict(os.environ, PEERMATCH_SNAPSHOT_POLL_MS="5")
+        proc = subprocess.run([binary("PEERMATCHD"), "--redis", self.redis.url],
+                              env=env, capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        line = json.loads(proc.stderr.strip().splitlines()[-1])
+        self.assertEqual(line["msg"], "bad configuration")
+        self.assertIn("--snapshot-poll-ms", line["error"])
 
 
 class RedisOutageTest(unittest.TestCase):
