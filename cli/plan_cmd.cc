@@ -36,7 +36,7 @@
 #include "service/api/settings_codec.h"
 #include "service/api/status.h"
 #include "service/api/validation.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::cli {
 namespace {

@@ -23,7 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "matcher/stable_matching.h"
 #include "matcher/verifier.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::cli {
 namespace {

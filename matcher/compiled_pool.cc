@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "base/limits.h"
 
 namespace peermatch::matcher {
 namespace {
@@ -114,10 +115,10 @@ absl::StatusOr<CompiledPool::Staged> CompiledPool::Stage(const MemberProfile& p,
                                                          TimeZoneCache* zones) {
   // Validate everything before touching the dictionaries.
   if (p.id.empty()) return absl::InvalidArgumentError("id: empty");
-  if (p.recovery_stage < 1 || p.recovery_stage > 5) {
+  if (p.recovery_stage < base::kMinStage || p.recovery_stage > base::kMaxStage) {
     return absl::InvalidArgumentError("recovery_stage: need 1..5");
   }
-  if (p.mentor_capacity < 0 || p.mentor_capacity > 20) {
+  if (p.mentor_capacity < 0 || p.mentor_capacity > base::kMaxMentorCapacity) {
     return absl::InvalidArgumentError("mentor_capacity: need 0..20");
   }
   if (p.triggers.size() > kMaxTagsPerKind ||

@@ -24,13 +24,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/limits.h"
 #include "matcher/batch_matching.h"
 #include "matcher/candidate_index.h"
 #include "matcher/scoring.h"
 
 namespace peermatch::matcher {
 
-inline constexpr int kMaxRecommendations = 50;
+inline constexpr int kMaxRecommendations = base::kMaxRecommendations;
 
 struct RecommendRequest {
   MemberIndex mentee = 0;

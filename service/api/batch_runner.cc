@@ -8,7 +8,7 @@
 #include "matcher/batch_matching.h"
 #include "matcher/scoring.h"
 #include "matcher/time.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -10,7 +10,7 @@
 #include "service/api/pool_check.h"
 #include "service/api/status.h"
 #include "service/api/validation.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -17,7 +17,7 @@
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
 #include "service/common/logging.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "peermatch/v1/coordination_service.pb.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 

@@ -20,7 +20,7 @@
 #include "service/api/validation.h"
 #include "service/common/logging.h"
 #include "service/common/metrics.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

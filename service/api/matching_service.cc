@@ -10,7 +10,7 @@
 #include "matcher/time.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -10,7 +10,7 @@
 #include "service/api/conversions.h"
 #include "service/api/member_codec.h"
 #include "service/api/validation.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/pool_registry.h"
 
 namespace peermatch::api {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {

@@ -1,6 +1,6 @@
 #include "service/api/server_config.h"
 
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::api {
 

@@ -23,14 +23,10 @@ bool AllOf(absl::string_view s, bool (*ok)(char)) {
   return true;
 }
 
-bool PoolChar(char c) {
+// Tags (SPEC §2): [a-z0-9-] after lowercasing.
+bool TagChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
-bool IdChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-         c == '_' || c == ':' || c == '@' || c == '-';
-}
-bool TagChar(char c) { return PoolChar(c); }
 bool ZoneChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' ||
          c == '+' || c == '/' || c == '-';
@@ -123,31 +119,17 @@ bool IsValidLanguageTag(absl::string_view tag) {
 
 }  // namespace
 
-bool IsValidPoolId(absl::string_view pool) {
-  return !pool.empty() &&
-         pool.size() <= static_cast<size_t>(kMaxPoolIdLength) &&
-         AllOf(pool, PoolChar);
-}
-
 void CheckPoolId(absl::string_view pool, absl::string_view field,
                  FieldErrors* errors) {
-  if (!IsValidPoolId(pool)) {
-    errors->Add(std::string(field), absl::StrCat("must be 1-", kMaxPoolIdLength,
-                                                 " characters of [a-z0-9-]"));
+  if (!base::IsValidPoolId(pool)) {
+    errors->Add(std::string(field), base::PoolIdRule());
   }
-}
-
-bool IsValidMemberId(absl::string_view id) {
-  return !id.empty() && id.size() <= static_cast<size_t>(kMaxMemberIdLength) &&
-         AllOf(id, IdChar);
 }
 
 void CheckMemberId(absl::string_view id, absl::string_view field,
                    FieldErrors* errors) {
-  if (!IsValidMemberId(id)) {
-    errors->Add(std::string(field),
-                absl::StrCat("must be 1-", kMaxMemberIdLength,
-                             " characters of [A-Za-z0-9._:@-]"));
+  if (!base::IsValidMemberId(id)) {
+    errors->Add(std::string(field), base::MemberIdRule());
   }
 }
 
@@ -328,7 +310,7 @@ void NormalizeMember(v1::Member* m, absl::string_view prefix,
     bool ok = true;
     for (int i = 0; i < m->blocked_size(); ++i) {
       const std::string& id = m->blocked(i);
-      if (!IsValidMemberId(id)) {
+      if (!base::IsValidMemberId(id)) {
         CheckMemberId(id, Indexed(path, i), errors);
         ok = false;
       } else if (id == m->id()) {

@@ -17,34 +17,35 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "base/ids.h"
+#include "base/limits.h"
 #include "peermatch/v1/member.pb.h"
 #include "service/api/status.h"
 
 namespace peermatch::api {
 
-inline constexpr int kMaxPoolIdLength = 63;
-inline constexpr int kMaxMemberIdLength = 128;
-inline constexpr int kMaxTags = 32;
-inline constexpr int kMaxTagLength = 48;
-inline constexpr int kMaxWindows = 42;
-inline constexpr int kMaxTimeZoneLength = 64;
-inline constexpr int kMaxLanguages = 8;
-inline constexpr int kMaxLanguageTagLength = 35;
-inline constexpr int kMaxRegionLength = 64;
-inline constexpr int kMaxMentorCapacity = 20;
-inline constexpr int kMaxBlocked = 256;
-inline constexpr int kMaxBatchSize = 1000;
-inline constexpr int kMaxPageSize = 1000;
-inline constexpr int kDefaultPageSize = 100;
-inline constexpr int kMaxPageTokenLength = 512;
+// The limits are base/limits.h's, the one statement of each.
+using base::kDefaultPageSize;
+using base::kMaxBatchSize;
+using base::kMaxBlocked;
+using base::kMaxLanguages;
+using base::kMaxLanguageTagLength;
+using base::kMaxMemberIdLength;
+using base::kMaxMentorCapacity;
+using base::kMaxPageSize;
+using base::kMaxPageTokenLength;
+using base::kMaxPoolIdLength;
+using base::kMaxRegionLength;
+using base::kMaxTagLength;
+using base::kMaxTags;
+using base::kMaxTimeZoneLength;
+using base::kMaxWindows;
 
-// Pool ids: 1-63 characters of [a-z0-9-].
-bool IsValidPoolId(absl::string_view pool);
+// base::IsValidPoolId, as a field violation.
 void CheckPoolId(absl::string_view pool, absl::string_view field,
                  FieldErrors* errors);
 
-// Member ids: 1-128 characters of [A-Za-z0-9._:@-].
-bool IsValidMemberId(absl::string_view id);
+// base::IsValidMemberId, as a field violation.
 void CheckMemberId(absl::string_view id, absl::string_view field,
                    FieldErrors* errors);
 

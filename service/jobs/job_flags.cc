@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::jobs {
 

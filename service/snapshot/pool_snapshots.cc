@@ -7,7 +7,7 @@
 #include "matcher/time.h"
 #include "service/common/logging.h"
 #include "service/common/metrics.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace peermatch::snapshot {
 

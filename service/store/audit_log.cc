@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/audit_log.h"
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 
@@ -30,7 +31,7 @@ absl::Status CheckEntry(
     return absl::InvalidArgumentError(
         "action: must be 1-64 characters of [a-z0-9._-]");
   }
-  if (!keys::IsValidMemberId(actor)) {
+  if (!base::IsValidMemberId(actor)) {
     return absl::InvalidArgumentError(
         "actor: must be 1-128 characters of [A-Za-z0-9._:@-]");
   }
@@ -99,7 +100,7 @@ absl::StatusOr<StreamId> AuditLog::Append(
     absl::string_view pool, absl::string_view action, absl::string_view actor,
     absl::Span<const std::pair<std::string, std::string>> fields,
     absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError(
         "pool: must be 1-63 characters of [a-z0-9-]");
   }
@@ -119,7 +120,7 @@ absl::StatusOr<StreamId> AuditLog::Append(
 absl::StatusOr<std::vector<AuditEntry>> AuditLog::Read(absl::string_view pool,
                                                        int count,
                                                        absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError(
         "pool: must be 1-63 characters of [a-z0-9-]");
   }

@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/change_feed.h"
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 
@@ -71,7 +72,7 @@ std::string StreamId::ToString() const { return absl::StrCat(ms, "-", seq); }
 
 absl::StatusOr<StreamId> ChangeFeed::Position(absl::string_view pool,
                                               absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError("invalid pool id");
   }
   const std::string feed = keys::Feed(pool);
@@ -87,7 +88,7 @@ absl::StatusOr<FeedBatch> ChangeFeed::Read(absl::string_view pool,
                                            StreamId after, int count,
                                            absl::Duration block,
                                            absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError("invalid pool id");
   }
   if (count < 1 || count > 10000) {

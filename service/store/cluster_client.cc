@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/key_slot.h"
 #include "service/store/redis_error.h"
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/common/metrics.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/redis_error.h"
 
 namespace peermatch::store {

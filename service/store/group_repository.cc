@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/group_repository.h"
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -199,7 +200,7 @@ absl::StatusOr<std::vector<GroupRecord>> GroupRepository::GetMany(
 absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
     absl::string_view pool, const GroupChangeSet& changes,
     absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   int creates = 0;
   for (const GroupOp& op : changes.ops) {
     if (op.kind == GroupOp::Kind::kCreate) {
@@ -208,7 +209,7 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
       RETURN_IF_ERROR(CheckGroupId(op.id));
     }
     for (const std::string& m : op.members) {
-      if (!keys::IsValidMemberId(m)) {
+      if (!base::IsValidMemberId(m)) {
         return absl::InvalidArgumentError("group member: not a member id");
       }
     }
@@ -302,7 +303,7 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
 
 absl::StatusOr<GroupSnapshot> GroupRepository::LoadLive(absl::string_view pool,
                                                         absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string live = keys::LiveGroups(pool);
   ASSIGN_OR_RETURN(Reply r,
                    client_->Run(live, Command({"SMEMBERS", live}), deadline));
@@ -317,7 +318,7 @@ absl::StatusOr<GroupSnapshot> GroupRepository::LoadLive(absl::string_view pool,
 absl::StatusOr<GroupRecord> GroupRepository::Get(absl::string_view pool,
                                                  absl::string_view group_id,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckGroupId(group_id));
   ASSIGN_OR_RETURN(Reply r, client_->Run(keys::Group(pool, group_id),
                                          GroupHmget(pool, group_id), deadline));
@@ -327,7 +328,7 @@ absl::StatusOr<GroupRecord> GroupRepository::Get(absl::string_view pool,
 
 absl::StatusOr<std::optional<std::string>> GroupRepository::GroupOf(
     absl::string_view pool, absl::string_view member, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   std::string key = keys::MemberGroup(pool, member);
   ASSIGN_OR_RETURN(Reply r, client_->Run(key, Command({"GET", key}), deadline));
   if (r.is_error()) return ErrorReplyToStatus(r.str());
@@ -338,7 +339,7 @@ absl::StatusOr<std::optional<std::string>> GroupRepository::GroupOf(
 absl::StatusOr<GroupPage> GroupRepository::List(
     absl::string_view pool, const std::vector<GroupState>& states,
     int page_size, int64_t offset, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (page_size < 1 || page_size > 1000 || offset < 0) {
     return absl::InvalidArgumentError("page_size: must be 1-1000");
   }

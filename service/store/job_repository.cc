@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/job_repository.h"
 
 #include <algorithm>
@@ -11,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -303,7 +304,7 @@ absl::Status CheckJobId(absl::string_view id) {
 }
 
 absl::Status CheckLease(const Lease& lease) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(lease.pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(lease.pool));
   RETURN_IF_ERROR(CheckJobId(lease.job_id));
   if (lease.token <= 0) return absl::InvalidArgumentError("lease: no token");
   return absl::OkStatus();
@@ -438,7 +439,7 @@ bool IsValidIdempotencyKey(absl::string_view key) {
 absl::StatusOr<CreateResult> JobRepository::Create(absl::string_view pool,
                                                    const NewJob& job,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (job.kind <= 0) return absl::InvalidArgumentError("kind: must be > 0");
   if (!job.idempotency_key.empty() &&
       !IsValidIdempotencyKey(job.idempotency_key)) {
@@ -535,7 +536,7 @@ absl::Status JobRepository::TrimRetained(absl::string_view pool,
 absl::StatusOr<JobRecord> JobRepository::Get(absl::string_view pool,
                                              absl::string_view job_id,
                                              absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   const std::string key = keys::Job(pool, job_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -546,7 +547,7 @@ absl::StatusOr<JobRecord> JobRepository::Get(absl::string_view pool,
 absl::StatusOr<int64_t> JobRepository::GetVersion(absl::string_view pool,
                                                   absl::string_view job_id,
                                                   absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   const std::string key = keys::Job(pool, job_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -559,7 +560,7 @@ absl::StatusOr<int64_t> JobRepository::GetVersion(absl::string_view pool,
 absl::StatusOr<JobPage> JobRepository::List(absl::string_view pool,
                                             int page_size, int64_t before_seq,
                                             absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (page_size < 1 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1..", kMaxPageSize));
@@ -612,7 +613,7 @@ absl::StatusOr<JobRecord> JobRepository::Cancel(absl::string_view pool,
                                                 absl::string_view job_id,
                                                 absl::string_view actor,
                                                 absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckJobId(job_id));
   if (actor.size() > 128) {
     return absl::InvalidArgumentError("actor: longer than 128 characters");
@@ -632,7 +633,7 @@ absl::StatusOr<JobRecord> JobRepository::Cancel(absl::string_view pool,
 absl::StatusOr<AcquireResult> JobRepository::Acquire(
     absl::string_view pool, absl::string_view owner,
     const AcquireOptions& options, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (owner.empty() || owner.size() > 128) {
     return absl::InvalidArgumentError("owner: must be 1-128 characters");
   }
@@ -795,14 +796,14 @@ absl::StatusOr<std::vector<std::string>> JobRepository::ActivePools(
   // Only valid ids reach the callers' key builders.
   pools.erase(std::remove_if(
                   pools.begin(), pools.end(),
-                  [](const std::string& p) { return !keys::IsValidPoolId(p); }),
+                  [](const std::string& p) { return !base::IsValidPoolId(p); }),
               pools.end());
   return pools;
 }
 
 absl::StatusOr<bool> JobRepository::MarkIdle(absl::string_view pool,
                                              absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string pools = keys::JobPools();
   ASSIGN_OR_RETURN(
       Reply removed,

@@ -20,28 +20,6 @@ std::string PoolKey(absl::string_view pool, absl::string_view kind,
 
 }  // namespace
 
-bool IsValidPoolId(absl::string_view pool) {
-  return !pool.empty() && pool.size() <= 63 &&
-         std::all_of(pool.begin(), pool.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-         });
-}
-
-absl::Status ValidatePoolId(absl::string_view pool) {
-  if (IsValidPoolId(pool)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "pool: must be 1-63 characters of [a-z0-9-]");
-}
-
-bool IsValidMemberId(absl::string_view id) {
-  return !id.empty() && id.size() <= 128 &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
-                  c == '@' || c == '-';
-         });
-}
-
 std::string PoolPrefix(absl::string_view pool) { return PoolKey(pool, ""); }
 
 std::string Member(absl::string_view pool, absl::string_view id) {

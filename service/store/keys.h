@@ -31,13 +31,6 @@
 
 namespace peermatch::store::keys {
 
-// SPEC §2: 1-63 characters of [a-z0-9-].
-bool IsValidPoolId(absl::string_view pool);
-// SPEC §2: 1-128 characters of [A-Za-z0-9._:@-].
-bool IsValidMemberId(absl::string_view id);
-// OK, or INVALID_ARGUMENT "pool: ..." — the repositories' boundary check.
-absl::Status ValidatePoolId(absl::string_view pool);
-
 // "pm:{<pool>}:" — the prefix of every key of the pool (for SCAN MATCH).
 std::string PoolPrefix(absl::string_view pool);
 

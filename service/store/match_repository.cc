@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/match_repository.h"
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -21,9 +22,7 @@ namespace {
 constexpr int kMaxRetries = 8;
 
 absl::Status CheckMember(absl::string_view id, absl::string_view field) {
-  if (keys::IsValidMemberId(id)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": must be 1-128 characters of [A-Za-z0-9._:@-]"));
+  return base::ValidateMemberId(id, field);
 }
 
 absl::Status CheckMatchId(absl::string_view id) {
@@ -568,7 +567,7 @@ absl::StatusOr<std::vector<MatchRecord>> MatchRepository::GetMany(
 absl::StatusOr<MatchRecord> MatchRepository::Get(absl::string_view pool,
                                                  absl::string_view match_id,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMatchId(match_id));
   std::string key = keys::Match(pool, match_id);
   ASSIGN_OR_RETURN(Reply r,
@@ -579,7 +578,7 @@ absl::StatusOr<MatchRecord> MatchRepository::Get(absl::string_view pool,
 
 absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
     absl::string_view pool, const CommitSpec& spec, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (spec.proposals.size() > static_cast<size_t>(kMaxProposals)) {
     return absl::InvalidArgumentError("too many proposals in one commit");
   }
@@ -707,7 +706,7 @@ absl::StatusOr<CommitResult> MatchRepository::CommitProposals(
 absl::StatusOr<MatchRecord> MatchRepository::Transition(
     absl::string_view pool, absl::string_view match_id,
     const TransitionSpec& spec, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(MatchRecord m, Get(pool, match_id, deadline));
     const std::string key = keys::Match(pool, match_id);
@@ -747,7 +746,7 @@ absl::StatusOr<MatchRecord> MatchRepository::Transition(
 absl::StatusOr<int> MatchRepository::Publish(
     absl::string_view pool, const std::vector<std::string>& ids,
     const std::string& actor, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (ids.size() > static_cast<size_t>(kMaxIds)) {
     return absl::InvalidArgumentError("match_ids: at most 10000");
   }
@@ -781,7 +780,7 @@ absl::StatusOr<int> MatchRepository::Publish(
 absl::StatusOr<int> MatchRepository::Discard(
     absl::string_view pool, const std::vector<std::string>& ids,
     const std::string& actor, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (ids.size() > static_cast<size_t>(kMaxIds)) {
     return absl::InvalidArgumentError("match_ids: at most 10000");
   }
@@ -825,7 +824,7 @@ absl::StatusOr<MatchRecord> MatchRepository::CreateManual(
     absl::string_view pool, const Proposal& pair, const MentorCapacity& mentor,
     bool override, const std::string& reason, const std::string& actor,
     absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMember(pair.mentee, "mentee_id"));
   RETURN_IF_ERROR(CheckMember(pair.mentor, "mentor_id"));
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
@@ -865,7 +864,7 @@ absl::StatusOr<MatchRecord> MatchRepository::CreateManual(
 
 absl::StatusOr<int> MatchRepository::ExpireDue(absl::string_view pool,
                                                int limit, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string route = keys::ProposedMatches(pool);
   ASSIGN_OR_RETURN(Reply r,
                    client_->Run(route,
@@ -892,7 +891,7 @@ absl::StatusOr<int> MatchRepository::ExpireDue(absl::string_view pool,
 absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
                                                  absl::string_view member,
                                                  absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMember(member, "id"));
   const std::string by_member = keys::MemberMatches(pool, member);
   for (int attempt = 0;; ++attempt) {
@@ -934,7 +933,7 @@ absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
 
 absl::StatusOr<MatchRepository::LiveCounts> MatchRepository::CountLive(
     absl::string_view pool, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string proposed = keys::ProposedMatches(pool);
   const std::vector<Command> cmds = {
       Command({"ZCARD", proposed}),
@@ -954,7 +953,7 @@ absl::StatusOr<MatchPage> MatchRepository::List(
     absl::string_view pool, absl::string_view member,
     const std::vector<MatchState>& states, int page_size, int64_t offset,
     absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (!member.empty()) RETURN_IF_ERROR(CheckMember(member, "member_id"));
   if (page_size < 1 || page_size > 1000 || offset < 0) {
     return absl::InvalidArgumentError("page_size: must be 1-1000");
@@ -985,7 +984,7 @@ absl::StatusOr<MatchPage> MatchRepository::List(
 
 absl::StatusOr<MatchStateLoad> MatchRepository::LoadState(
     absl::string_view pool, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string route = keys::ActiveMatches(pool);
   std::vector<Command> cmds = {
       Command({"SMEMBERS", route}),

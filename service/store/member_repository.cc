@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/member_repository.h"
 
 #include <algorithm>
@@ -11,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -218,11 +219,7 @@ return {1, tonumber(h[1]), erased, ended}
 }
 
 absl::Status CheckMemberId(absl::string_view id, absl::string_view field) {
-  if (!keys::IsValidMemberId(id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be 1-128 characters of [A-Za-z0-9._:@-]"));
-  }
-  return absl::OkStatus();
+  return base::ValidateMemberId(id, field);
 }
 
 absl::Status CheckExpectedVersion(const std::optional<int64_t>& v) {
@@ -432,7 +429,7 @@ absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>>
 MemberRepository::BatchUpsert(absl::string_view pool,
                               absl::Span<const MemberWrite> writes,
                               absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (writes.size() > static_cast<size_t>(kMaxBatch)) {
     return absl::InvalidArgumentError(
         absl::StrCat("members: more than ", kMaxBatch, " in one batch"));
@@ -505,7 +502,7 @@ MemberRepository::BatchUpsert(absl::string_view pool,
 absl::StatusOr<MemberRecord> MemberRepository::Get(absl::string_view pool,
                                                    absl::string_view id,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMemberId(id, "id"));
   const std::string ids[] = {std::string(id)};
   ASSIGN_OR_RETURN(std::vector<MemberRecord> found,
@@ -518,7 +515,7 @@ absl::StatusOr<MemberPage> MemberRepository::List(absl::string_view pool,
                                                   int page_size,
                                                   absl::string_view after_id,
                                                   absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (page_size < 1 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1..", kMaxPageSize));
@@ -580,7 +577,7 @@ absl::StatusOr<std::vector<MatchDeclaration>> ReadMatchDeclarations(
 absl::StatusOr<DeleteResult> MemberRepository::Delete(
     absl::string_view pool, absl::string_view id, const DeleteOptions& options,
     absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   RETURN_IF_ERROR(CheckMemberId(id, "id"));
   RETURN_IF_ERROR(CheckExpectedVersion(options.expected_version));
   if (!options.actor.empty())
@@ -669,7 +666,7 @@ absl::StatusOr<DeleteResult> MemberRepository::Delete(
 
 absl::StatusOr<PoolLoad> MemberRepository::LoadAll(absl::string_view pool,
                                                    absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   PoolLoad load;
   ASSIGN_OR_RETURN(load.feed_position, feed_.Position(pool, deadline));
   const int per_round = std::max(1, options_.load_ids_per_round);

@@ -69,6 +69,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "base/limits.h"
 #include "service/store/change_feed.h"
 #include "service/store/pool_registry.h"
 #include "service/store/redis_client.h"
@@ -149,10 +150,11 @@ struct MemberRepositoryOptions {
 
 class MemberRepository {
  public:
-  static constexpr int kMaxBatch = 1000;
-  static constexpr int kMaxPageSize = 1000;
-  static constexpr int kMaxBlocked = 256;
-  static constexpr int32_t kMaxMentorCapacity = 20;
+  // SPEC limits (base/limits.h).
+  static constexpr int kMaxBatch = base::kMaxBatchSize;
+  static constexpr int kMaxPageSize = base::kMaxPageSize;
+  static constexpr int kMaxBlocked = base::kMaxBlocked;
+  static constexpr int32_t kMaxMentorCapacity = base::kMaxMentorCapacity;
 
   explicit MemberRepository(RedisClient* client,
                             MemberRepositoryOptions options = {});

@@ -1,10 +1,11 @@
+#include "base/ids.h"
 #include "service/store/pool_registry.h"
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 
@@ -12,7 +13,7 @@ namespace peermatch::store {
 
 absl::Status PoolRegistry::Register(absl::string_view pool,
                                     absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError("invalid pool id");
   }
   {
@@ -30,7 +31,7 @@ absl::Status PoolRegistry::Register(absl::string_view pool,
 
 absl::StatusOr<bool> PoolRegistry::Exists(absl::string_view pool,
                                           absl::Time deadline) {
-  if (!keys::IsValidPoolId(pool)) {
+  if (!base::IsValidPoolId(pool)) {
     return absl::InvalidArgumentError("invalid pool id");
   }
   {

@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/cluster_client.h"
 #include "service/store/redis_url.h"
 

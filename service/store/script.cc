@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/internal/sha1.h"
 #include "service/store/redis_error.h"
 

@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/settings_repository.h"
 
 #include <string>
@@ -5,7 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -41,7 +42,7 @@ return v
 
 absl::StatusOr<std::optional<SettingsRecord>> SettingsRepository::Get(
     absl::string_view pool, absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   std::string key = keys::Settings(pool);
   ASSIGN_OR_RETURN(
       Reply r,
@@ -66,7 +67,7 @@ absl::StatusOr<int64_t> SettingsRepository::Put(
     absl::string_view pool, absl::string_view payload,
     std::optional<int64_t> expected_version, absl::string_view actor,
     absl::Time deadline) {
-  RETURN_IF_ERROR(keys::ValidatePoolId(pool));
+  RETURN_IF_ERROR(base::ValidatePoolId(pool));
   if (payload.size() > kMaxPayloadBytes) {
     return absl::InvalidArgumentError("settings: payload too large");
   }

@@ -44,28 +44,6 @@ TEST(ValidationTest, ValidMemberPasses) {
   EXPECT_TRUE(Violations(ValidMember()).empty());
 }
 
-TEST(ValidationTest, PoolIdLimits) {
-  EXPECT_TRUE(IsValidPoolId("a"));
-  EXPECT_TRUE(IsValidPoolId(std::string(63, 'a')));
-  EXPECT_FALSE(IsValidPoolId(std::string(64, 'a')));
-  EXPECT_FALSE(IsValidPoolId(""));
-  EXPECT_TRUE(IsValidPoolId("prog-2026"));
-  EXPECT_FALSE(IsValidPoolId("Prog"));
-  EXPECT_FALSE(IsValidPoolId("a_b"));
-  EXPECT_FALSE(IsValidPoolId("a{b}"));
-}
-
-TEST(ValidationTest, MemberIdLimits) {
-  EXPECT_TRUE(IsValidMemberId("a"));
-  EXPECT_TRUE(IsValidMemberId(std::string(128, 'Z')));
-  EXPECT_FALSE(IsValidMemberId(std::string(129, 'Z')));
-  EXPECT_FALSE(IsValidMemberId(""));
-  EXPECT_TRUE(IsValidMemberId("user.1_x:y@z-9"));
-  EXPECT_FALSE(IsValidMemberId("a b"));
-  EXPECT_FALSE(IsValidMemberId("a{b"));
-  EXPECT_FALSE(IsValidMemberId("a/b"));
-}
-
 TEST(ValidationTest, TagsAreNormalizedAndDeduplicated) {
   v1::Member m = ValidMember();
   m.clear_triggers();

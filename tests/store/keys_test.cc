@@ -1,3 +1,4 @@
+#include "base/ids.h"
 #include "service/store/keys.h"
 
 #include <functional>
@@ -74,8 +75,8 @@ TEST(KeysTest, EveryPoolKeyCarriesThePoolTag) {
   for (int i = 0; i < 2000; ++i) {
     const std::string pool = RandomId(rng, kPoolAlphabet, 63);
     const std::string id = RandomId(rng, kMemberAlphabet, 128);
-    ASSERT_TRUE(keys::IsValidPoolId(pool)) << "seed " << seed;
-    ASSERT_TRUE(keys::IsValidMemberId(id)) << "seed " << seed;
+    ASSERT_TRUE(base::IsValidPoolId(pool)) << "seed " << seed;
+    ASSERT_TRUE(base::IsValidMemberId(id)) << "seed " << seed;
     std::vector<std::string> all = PoolKeys(pool);
     for (const auto& [name, kind] : MemberKinds())
       all.push_back(kind(pool, id));
@@ -90,7 +91,7 @@ TEST(KeysTest, BracesOrColonsInIdsCannotMoveTheSlot) {
   // Not valid member ids (SPEC §2), but even if one slipped through, the
   // pool's tag comes first and wins.
   for (absl::string_view id : {"{x}", "}{", "a{b}c", "{}", ":{p}:", "{{"}) {
-    EXPECT_FALSE(keys::IsValidMemberId(id)) << id;
+    EXPECT_FALSE(base::IsValidMemberId(id)) << id;
     for (const auto& [name, kind] : MemberKinds()) {
       EXPECT_EQ(HashTag(kind("pool", id)), "pool") << name << " " << id;
     }
@@ -125,31 +126,6 @@ TEST(KeysTest, DistinctKindsAndIdsGiveDistinctKeys) {
 TEST(KeysTest, PoolRegistryIsNotInAPoolSlot) {
   EXPECT_EQ(HashTag(keys::Pools()), keys::Pools());
   EXPECT_EQ(HashTag(keys::JobPools()), keys::JobPools());
-}
-
-TEST(KeysTest, PoolIdValidation) {
-  EXPECT_TRUE(keys::IsValidPoolId("a"));
-  EXPECT_TRUE(keys::IsValidPoolId("pool-1"));
-  EXPECT_TRUE(keys::IsValidPoolId(std::string(63, 'a')));
-  EXPECT_FALSE(keys::IsValidPoolId(std::string(64, 'a')));
-  EXPECT_FALSE(keys::IsValidPoolId(""));
-  EXPECT_FALSE(keys::IsValidPoolId("Pool"));
-  EXPECT_FALSE(keys::IsValidPoolId("a_b"));
-  EXPECT_FALSE(keys::IsValidPoolId("a{b}"));
-  EXPECT_FALSE(keys::IsValidPoolId("a:b"));
-  EXPECT_FALSE(keys::IsValidPoolId("a b"));
-}
-
-TEST(KeysTest, MemberIdValidation) {
-  EXPECT_TRUE(keys::IsValidMemberId("x"));
-  EXPECT_TRUE(keys::IsValidMemberId("A.b_c:d@e-9"));
-  EXPECT_TRUE(keys::IsValidMemberId(std::string(128, 'Z')));
-  EXPECT_FALSE(keys::IsValidMemberId(std::string(129, 'Z')));
-  EXPECT_FALSE(keys::IsValidMemberId(""));
-  EXPECT_FALSE(keys::IsValidMemberId("a b"));
-  EXPECT_FALSE(keys::IsValidMemberId("a*"));
-  EXPECT_FALSE(keys::IsValidMemberId("a/b"));
-  EXPECT_FALSE(keys::IsValidMemberId(std::string("a\0b", 3)));
 }
 
 }  // namespace

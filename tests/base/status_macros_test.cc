@@ -1,4 +1,4 @@
-#include "service/common/status_macros.h"
+#include "base/status_macros.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -10,8 +10,8 @@
 // Both evaluate their argument exactly once. ASSIGN_OR_RETURN declares (or
 // assigns to) the left-hand side in the enclosing scope, so it cannot be used
 // as the only statement of an unbraced `if`.
-#ifndef PEERMATCH_SERVICE_COMMON_STATUS_MACROS_H_
-#define PEERMATCH_SERVICE_COMMON_STATUS_MACROS_H_
+#ifndef PEERMATCH_BASE_STATUS_MACROS_H_
+#define PEERMATCH_BASE_STATUS_MACROS_H_
 
 #include <utility>
 
@@ -39,4 +39,4 @@
   PEERMATCH_ASSIGN_OR_RETURN_IMPL_( \
       PEERMATCH_CONCAT_(peermatch_statusor_, __LINE__), lhs, expr)
 
-#endif  // PEERMATCH_SERVICE_COMMON_STATUS_MACROS_H_
+#endif  // PEERMATCH_BASE_STATUS_MACROS_H_
