@@ -154,12 +154,6 @@ int Run(int argc, char** argv) {
   snapshot::Sources sources;
   sources.members = &members_repo;
   sources.feed = &feed;
-  sources.decode_member = [](const store::MemberRecord& r)
-      -> absl::StatusOr<matcher::MemberProfile> {
-    absl::StatusOr<v1::Member> m = api::FromMemberRecord(r);
-    if (!m.ok()) return m.status();
-    return api::ToProfile(*m);
-  };
   store::SettingsRepository settings_repo(
       redis->get(), {.feed_max_len = config->feed_max_len});
   sources.load_settings = [&settings_repo](const std::string& pool,
@@ -170,9 +164,7 @@ int Run(int argc, char** argv) {
     if (!rec->has_value()) {
       return std::make_pair(matcher::PoolSettings{}, false);
     }
-    auto full = api::DecodeSettings((*rec)->payload);
-    if (!full.ok()) return full.status();
-    return std::make_pair(full->matcher, true);
+    return std::make_pair((*rec)->config.matcher, true);
   };
   store::MatchRepository match_repo(redis->get(),
                                     {.feed_max_len = config->feed_max_len});

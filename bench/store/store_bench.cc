@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench/generator/cohort.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
 #include "service/store/match_repository.h"
@@ -75,14 +76,23 @@ std::vector<MemberWrite> MakeWrites(std::mt19937& rng, int first, int n,
                                     int id_space) {
   std::vector<MemberWrite> out;
   out.reserve(n);
+  // Profiles from the seeded cohort generator (a realistic payload size),
+  // with our own ids and block lists.
+  bench::CohortOptions options;
+  options.seed = rng();
+  options.mentees = n - n / 4;
+  options.mentors = n / 4;
+  std::vector<matcher::MemberProfile> cohort = bench::GenerateCohort(options);
   for (int i = first; i < first + n; ++i) {
     MemberWrite w;
-    w.id = absl::StrCat("member-", i);
-    w.payload.resize(256);
-    for (char& c : w.payload) c = static_cast<char>(rng());
+    w.profile = std::move(cohort[i - first]);
+    w.profile.id = absl::StrCat("member-", i);
+    w.profile.blocked.clear();
     for (int b = rng() % 3; b > 0; --b) {
       const int other = static_cast<int>(rng() % id_space);
-      if (other != i) w.blocked.push_back(absl::StrCat("member-", other));
+      if (other != i) {
+        w.profile.blocked.push_back(absl::StrCat("member-", other));
+      }
     }
     out.push_back(std::move(w));
   }
@@ -209,11 +219,10 @@ void BM_CommitProposals20k(benchmark::State& state) {
     std::vector<MemberWrite> batch;
     for (int i = first; i < first + 1000; ++i) {
       MemberWrite w;
-      w.id =
+      w.profile.id =
           i < kMentees ? absl::StrCat("e", i) : absl::StrCat("m", i - kMentees);
-      w.payload = std::string(256, 'p');
-      w.mentor_capacity = i < kMentees ? 0 : 4;
-      w.role_bits = i < kMentees ? kRoleBitMentee : kRoleBitMentor;
+      w.profile.mentor_capacity = i < kMentees ? 0 : 4;
+      w.profile.roles = i < kMentees ? kRoleBitMentee : kRoleBitMentor;
       batch.push_back(std::move(w));
     }
     auto r = members.BatchUpsert(pool, batch, Deadline());
@@ -221,7 +230,7 @@ void BM_CommitProposals20k(benchmark::State& state) {
     for (size_t j = 0; j < batch.size(); ++j) {
       if (!(*r)[j].ok()) std::abort();
       if (first + static_cast<int>(j) >= kMentees) {
-        mentors.push_back({batch[j].id, (*r)[j]->version, 4});
+        mentors.push_back({batch[j].profile.id, (*r)[j]->version, 4});
       }
     }
   }

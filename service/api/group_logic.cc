@@ -40,20 +40,19 @@ absl::StatusOr<FullSettings> LoadSettings(store::SettingsRepository* repo,
   ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
                    repo->Get(pool, deadline));
   if (!rec.has_value()) return FullSettings{};
-  return DecodeSettings(rec->payload);
+  return std::move(rec->config);
 }
 
 absl::Status Place(const std::vector<store::MemberRecord>& records,
                    LoadedPool* out) {
   matcher::TimeZoneCache zones;
   for (const store::MemberRecord& r : records) {
-    ASSIGN_OR_RETURN(v1::Member m, FromMemberRecord(r));
-    matcher::MemberProfile p = ToProfile(m);
+    const matcher::MemberProfile& p = r.profile;
     ASSIGN_OR_RETURN(absl::TimeZone tz, zones.Load(p.time_zone));
     ASSIGN_OR_RETURN(matcher::SlotSet slots,
                      matcher::AvailabilitySlots(p.availability, tz, out->week));
     out->index[p.id] = out->profiles.size();
-    out->profiles.push_back(std::move(p));
+    out->profiles.push_back(p);
     out->slots.push_back(slots);
     out->zones.push_back(tz);
   }
@@ -75,42 +74,38 @@ absl::StatusOr<LoadedPool> LoadPool(store::MemberRepository* members,
   return out;
 }
 
-v1::Group PlanToPayload(const matcher::GroupPlan& plan,
-                        const std::vector<const matcher::MemberProfile*>& who,
-                        const std::vector<absl::TimeZone>& zones,
-                        const matcher::ReferenceWeek& week,
-                        int session_minutes) {
-  v1::Group g;
-  g.set_facilitator(plan.facilitator);
-  for (const std::string& f : plan.facilitator_ids) g.add_facilitator_ids(f);
-  g.mutable_slot_utc()->set_day(static_cast<v1::DayOfWeek>(plan.slot.day));
-  g.mutable_slot_utc()->set_start_minute(plan.slot.start_minute);
-  g.mutable_slot_utc()->set_end_minute(plan.slot.end_minute);
+store::GroupDetails PlanToDetails(
+    const matcher::GroupPlan& plan,
+    const std::vector<const matcher::MemberProfile*>& who,
+    const std::vector<absl::TimeZone>& zones,
+    const matcher::ReferenceWeek& week, int session_minutes) {
+  store::GroupDetails g;
+  g.facilitator = plan.facilitator;
+  g.facilitator_ids = plan.facilitator_ids;
+  g.slot_utc = {plan.slot.day, plan.slot.start_minute, plan.slot.end_minute};
   int minute_of_week = plan.slot.start_slot * matcher::kSlotMinutes;
   for (size_t i = 0; i < who.size(); ++i) {
     matcher::WeeklySpan local = matcher::LocalTimeOfSlot(
         minute_of_week, session_minutes, zones[i], week);
-    v1::LocalSlot* ls = g.add_local_slots();
-    ls->set_member_id(who[i]->id);
-    ls->set_time_zone(who[i]->time_zone);
-    ls->mutable_slot()->set_day(static_cast<v1::DayOfWeek>(local.day));
-    ls->mutable_slot()->set_start_minute(local.start_minute);
-    ls->mutable_slot()->set_end_minute(local.end_minute);
+    g.local_slots.push_back(
+        {who[i]->id,
+         who[i]->time_zone,
+         {local.day, local.start_minute, local.end_minute}});
   }
-  g.set_language(plan.language);
-  g.set_modality(static_cast<v1::Modality>(plan.modality));
-  g.set_region(plan.region);
-  g.set_total_fit(plan.total_fit);
+  g.language = plan.language;
+  g.modality = plan.modality;
+  g.region = plan.region;
+  g.total_fit = plan.total_fit;
   for (size_t i = 0; i < plan.member_ids.size(); ++i) {
-    v1::MemberFit* f = g.add_fits();
-    f->set_member_id(plan.member_ids[i]);
-    f->set_fit(i < plan.fits.size() ? plan.fits[i] : 0);
+    g.fits.push_back(
+        {plan.member_ids[i], i < plan.fits.size() ? plan.fits[i] : 0});
   }
   return g;
 }
 
-// The payload of a plan whose members are in `pool`.
-std::string Payload(const matcher::GroupPlan& plan, const LoadedPool& pool) {
+// The details of a plan whose members are in `pool`.
+store::GroupDetails Details(const matcher::GroupPlan& plan,
+                            const LoadedPool& pool) {
   std::vector<const matcher::MemberProfile*> who;
   std::vector<absl::TimeZone> zones;
   for (const std::string& id : plan.member_ids) {
@@ -118,19 +113,43 @@ std::string Payload(const matcher::GroupPlan& plan, const LoadedPool& pool) {
     who.push_back(&pool.profiles[i]);
     zones.push_back(pool.zones[i]);
   }
-  return PlanToPayload(plan, who, zones, pool.week,
-                       pool.settings.matcher.session_minutes)
-      .SerializeAsString();
+  return PlanToDetails(plan, who, zones, pool.week,
+                       pool.settings.matcher.session_minutes);
+}
+
+v1::WeeklySlot SlotToProto(const store::WeeklySlot& s) {
+  v1::WeeklySlot out;
+  out.set_day(static_cast<v1::DayOfWeek>(s.day));
+  out.set_start_minute(s.start_minute);
+  out.set_end_minute(s.end_minute);
+  return out;
 }
 
 v1::Group RecordToProto(const store::GroupRecord& r, const std::string& pool) {
   v1::Group g;
-  (void)g.ParseFromString(r.payload);
+  const store::GroupDetails& d = r.details;
   g.set_id(r.id);
   g.set_pool(pool);
   g.set_state(static_cast<v1::GroupState>(r.state));
-  g.clear_member_ids();
   for (const std::string& m : r.members) g.add_member_ids(m);
+  for (const std::string& f : d.facilitator_ids) g.add_facilitator_ids(f);
+  g.set_facilitator(d.facilitator);
+  *g.mutable_slot_utc() = SlotToProto(d.slot_utc);
+  for (const store::LocalSlot& ls : d.local_slots) {
+    v1::LocalSlot* out = g.add_local_slots();
+    out->set_member_id(ls.member_id);
+    out->set_time_zone(ls.time_zone);
+    *out->mutable_slot() = SlotToProto(ls.slot);
+  }
+  g.set_language(d.language);
+  g.set_modality(static_cast<v1::Modality>(d.modality));
+  g.set_region(d.region);
+  g.set_total_fit(d.total_fit);
+  for (const store::MemberFit& f : d.fits) {
+    v1::MemberFit* out = g.add_fits();
+    out->set_member_id(f.member_id);
+    out->set_fit(f.fit);
+  }
   g.set_dissolve_reason(r.dissolve_reason);
   g.set_version(r.version);
   g.set_job_id(r.job_id);
@@ -212,18 +231,18 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
     absl::flat_hash_map<std::string, bool> continued;
     for (size_t i = 0; i < result.groups.size(); ++i) {
       const matcher::GroupPlan& plan = result.groups[i];
-      std::string payload = Payload(plan, loaded);
+      store::GroupDetails details = Details(plan, loaded);
       if (!plan.id.empty() && by_id.contains(plan.id)) {
         const store::GroupRecord& old = *by_id[plan.id];
         continued[plan.id] = true;
-        if (old.members == plan.member_ids && old.payload == payload) continue;
+        if (old.members == plan.member_ids && old.details == details) continue;
         store::GroupOp op;
         op.kind = store::GroupOp::Kind::kUpdate;
         op.id = plan.id;
         op.expected_version = old.version;
         op.state = old.state;
         op.members = plan.member_ids;
-        op.payload = std::move(payload);
+        op.details = std::move(details);
         changes.ops.push_back(std::move(op));
       } else {
         store::GroupOp op;
@@ -232,7 +251,7 @@ absl::StatusOr<GroupRun> GroupLogic::PlanAndCommit(
                        ? store::GroupState::kActive
                        : store::GroupState::kProposed;
         op.members = plan.member_ids;
-        op.payload = std::move(payload);
+        op.details = std::move(details);
         created_index.push_back(static_cast<int>(i));
         changes.ops.push_back(std::move(op));
       }
@@ -375,7 +394,7 @@ absl::Status GroupLogic::Publish(const v1::PublishGroupsRequest& req,
     op.expected_version = it->second->version;
     op.state = store::GroupState::kActive;
     op.members = it->second->members;
-    op.payload = it->second->payload;
+    op.details = it->second->details;
     changes.ops.push_back(std::move(op));
   }
   if (!changes.ops.empty()) {
@@ -550,7 +569,7 @@ absl::StatusOr<int> GroupLogic::RemoveMember(const std::string& pool,
     if (check.ok()) {
       op.kind = store::GroupOp::Kind::kUpdate;
       op.state = g->state;
-      op.payload = Payload(check.plan, loaded);
+      op.details = Details(check.plan, loaded);
     } else {
       op.kind = store::GroupOp::Kind::kDissolve;
       op.reason = absl::StrCat("member_deleted:",

@@ -65,8 +65,7 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(
   ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
                    repo->Get(pool, deadline));
   if (!rec.has_value()) return ServiceSettings{};
-  ASSIGN_OR_RETURN(FullSettings full, DecodeSettings(rec->payload));
-  return full.service;
+  return rec->config.service;
 }
 
 // Worth retrying after the snapshot catches up: the state the plan was

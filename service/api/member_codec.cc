@@ -6,8 +6,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "service/api/conversions.h"
 
 namespace peermatch::api {
@@ -17,42 +15,13 @@ constexpr char kTokenPrefix[] = "pm1\n";
 
 }  // namespace
 
-store::MemberWrite ToMemberWrite(v1::Member* member,
+store::MemberWrite ToMemberWrite(const v1::Member& member,
                                  std::optional<int64_t> expected_version) {
-  store::MemberWrite w;
-  w.id = std::move(*member->mutable_id());
-  member->clear_id();
-  w.blocked.assign(std::make_move_iterator(member->mutable_blocked()->begin()),
-                   std::make_move_iterator(member->mutable_blocked()->end()));
-  member->clear_blocked();
-  const int64_t version = member->version();
-  member->clear_version();
-  google::protobuf::Timestamp* update_time =
-      member->has_update_time() ? member->release_update_time() : nullptr;
-  {
-    google::protobuf::io::StringOutputStream out(&w.payload);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    member->SerializeToCodedStream(&coded);
-  }
-  member->set_id(w.id);
-  for (const std::string& b : w.blocked) member->add_blocked(b);
-  member->set_version(version);
-  if (update_time != nullptr) member->set_allocated_update_time(update_time);
-  w.mentor_capacity = member->mentor_capacity();
-  for (int r : member->roles()) w.role_bits |= 1u << r;
-  w.expected_version = expected_version;
-  return w;
+  return store::MemberWrite{ToProfile(member), expected_version};
 }
 
-absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& r) {
-  v1::Member m;
-  if (!m.ParseFromString(r.payload)) {
-    return absl::DataLossError(
-        absl::StrCat("stored profile of member ", r.id, " does not parse"));
-  }
-  m.set_id(r.id);
-  for (const std::string& b : r.blocked) m.add_blocked(b);
+v1::Member FromMemberRecord(const store::MemberRecord& r) {
+  v1::Member m = FromProfile(r.profile);
   m.set_version(r.version);
   SetTimestamp(r.update_time, m.mutable_update_time());
   return m;

@@ -1,11 +1,8 @@
-// Conversion between the API's `Member` and the store's opaque records.
+// Conversion between the API's `Member` and the store's records, whose
+// storage format the store owns (service/store/record_codec.h).
 //
-//   store::MemberWrite w = ToMemberWrite(&normalized_member, expected_version);
-//   ASSIGN_OR_RETURN(v1::Member m, FromMemberRecord(record));
-//
-// The payload is the serialized `Member` without the fields the store keeps
-// itself (id, blocked, version, update_time), so there is one source of truth
-// for each. Decoding a payload that does not parse is DATA_LOSS.
+//   store::MemberWrite w = ToMemberWrite(normalized_member, expected_version);
+//   v1::Member m = FromMemberRecord(record);
 #ifndef PEERMATCH_SERVICE_API_MEMBER_CODEC_H_
 #define PEERMATCH_SERVICE_API_MEMBER_CODEC_H_
 
@@ -21,13 +18,10 @@
 
 namespace peermatch::api {
 
-// `member` is borrowed: the fields the store keeps itself are moved out while
-// the body is serialized and put back, so it is unchanged on return (this
-// saves a copy of every member on the write path).
-store::MemberWrite ToMemberWrite(v1::Member* member,
+store::MemberWrite ToMemberWrite(const v1::Member& member,
                                  std::optional<int64_t> expected_version);
 
-absl::StatusOr<v1::Member> FromMemberRecord(const store::MemberRecord& record);
+v1::Member FromMemberRecord(const store::MemberRecord& record);
 
 // The matcher's view of a validated member, and back (the generator's
 // cohorts become API members this way).

@@ -39,12 +39,10 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
       store::UpsertResult r,
-      repo_->Upsert(req.pool(), ToMemberWrite(&member, ExpectedVersion(req)),
+      repo_->Upsert(req.pool(), ToMemberWrite(member, ExpectedVersion(req)),
                     deadline));
-  // The store stamped the write with its clock a moment ago; report that
-  // moment without another round trip.
   member.set_version(r.version);
-  SetTimestamp(absl::Now(), member.mutable_update_time());
+  SetTimestamp(r.update_time, member.mutable_update_time());
   if (on_write_) on_write_(req.pool(), member.id(), &member);
   *resp->mutable_member() = std::move(member);
   resp->set_created(r.created);
@@ -95,7 +93,7 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
       result->set_message(std::string(s.message()));
       continue;
     }
-    writes.push_back(ToMemberWrite(&member, ExpectedVersion(item)));
+    writes.push_back(ToMemberWrite(member, ExpectedVersion(item)));
     normalized.push_back(std::move(member));
     write_index.push_back(i);
   }
@@ -109,7 +107,7 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
         result->set_created(outcomes[k]->created);
         if (on_write_) {
           normalized[k].set_version(outcomes[k]->version);
-          on_write_(req.pool(), writes[k].id, &normalized[k]);
+          on_write_(req.pool(), writes[k].profile.id, &normalized[k]);
         }
       } else {
         result->set_code(static_cast<int>(outcomes[k].status().code()));
@@ -133,7 +131,7 @@ absl::Status MemberLogic::Get(const v1::GetMemberRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(store::MemberRecord r,
                    repo_->Get(req.pool(), req.id(), deadline));
-  ASSIGN_OR_RETURN(*resp->mutable_member(), FromMemberRecord(r));
+  *resp->mutable_member() = FromMemberRecord(r);
   return absl::OkStatus();
 }
 
@@ -161,7 +159,7 @@ absl::Status MemberLogic::List(const v1::ListMembersRequest& req,
   ASSIGN_OR_RETURN(store::MemberPage page,
                    repo_->List(req.pool(), size, after, deadline));
   for (const store::MemberRecord& r : page.members) {
-    ASSIGN_OR_RETURN(*resp->add_members(), FromMemberRecord(r));
+    *resp->add_members() = FromMemberRecord(r);
   }
   if (!page.next_after_id.empty()) {
     resp->set_next_page_token(EncodePageToken(req.pool(), page.next_after_id));

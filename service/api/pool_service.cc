@@ -21,8 +21,7 @@ absl::StatusOr<std::pair<FullSettings, int64_t>> LoadSettings(
   ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
                    repo->Get(pool, deadline));
   if (!rec.has_value()) return std::make_pair(FullSettings{}, int64_t{0});
-  ASSIGN_OR_RETURN(FullSettings full, DecodeSettings(rec->payload));
-  return std::make_pair(std::move(full), rec->version);
+  return std::make_pair(std::move(rec->config), rec->version);
 }
 
 }  // namespace
@@ -68,7 +67,7 @@ absl::Status PoolLogic::UpdateSettings(const v1::UpdatePoolSettingsRequest& req,
   // The script checks the version we read, so a concurrent update between
   // our read and this write is ABORTED rather than lost.
   ASSIGN_OR_RETURN(int64_t version,
-                   settings_->Put(req.pool(), stored.SerializeAsString(),
+                   settings_->Put(req.pool(), merged,
                                   loaded.second, actor, deadline));
   snapshots_->InvalidateSettings(req.pool());
   *resp->mutable_settings() = std::move(stored);

@@ -162,19 +162,4 @@ v1::PoolSettings SettingsToProto(const FullSettings& full) {
   return p;
 }
 
-absl::StatusOr<FullSettings> DecodeSettings(absl::string_view payload) {
-  v1::PoolSettings stored;
-  if (!stored.ParseFromArray(payload.data(),
-                             static_cast<int>(payload.size()))) {
-    return absl::DataLossError("stored pool settings do not parse");
-  }
-  FullSettings full;
-  FieldErrors errors;
-  MergeSettings(stored, "settings", &full, &errors);
-  if (!errors.empty()) {
-    return absl::DataLossError("stored pool settings no longer validate");
-  }
-  return full;
-}
-
 }  // namespace peermatch::api

@@ -23,19 +23,13 @@
 #include "matcher/profile.h"
 #include "peermatch/v1/settings.pb.h"
 #include "service/api/status.h"
+#include "service/store/record_codec.h"
 
 namespace peermatch::api {
 
-// Settings the matcher does not read but the service does.
-struct ServiceSettings {
-  int64_t proposal_ttl_seconds = 7 * 24 * 3600;
-  bool auto_publish = false;
-};
-
-struct FullSettings {
-  matcher::PoolSettings matcher;
-  ServiceSettings service;
-};
+// The complete settings of a pool are the store's PoolConfig.
+using FullSettings = store::PoolConfig;
+using ServiceSettings = store::ServiceSettings;
 
 // Applies every field present in `patch` to `settings`, then validates the
 // result; violations name `prefix.<field>`.
@@ -48,11 +42,6 @@ void MergeWeights(const v1::Weights& patch, absl::string_view prefix,
                   matcher::ScoreWeights* weights, FieldErrors* errors);
 
 v1::PoolSettings SettingsToProto(const FullSettings& settings);
-
-// Stored settings (a serialized, complete v1::PoolSettings) merged onto the
-// defaults. DATA_LOSS when the payload does not parse or no longer
-// validates.
-absl::StatusOr<FullSettings> DecodeSettings(absl::string_view payload);
 
 }  // namespace peermatch::api
 

@@ -135,10 +135,9 @@ absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
   profiles.reserve(load.members.size());
   absl::flat_hash_map<std::string, int64_t> versions;
   versions.reserve(load.members.size());
-  for (const store::MemberRecord& r : load.members) {
-    ASSIGN_OR_RETURN(matcher::MemberProfile p, sources_.decode_member(r));
-    versions[r.id] = r.version;
-    profiles.push_back(std::move(p));
+  for (store::MemberRecord& r : load.members) {
+    versions[r.id()] = r.version;
+    profiles.push_back(std::move(r.profile));
   }
   absl::MutexLock lock(&entry->mu);
   ASSIGN_OR_RETURN(
@@ -426,15 +425,14 @@ absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
       auto f = fetched.find(e.entity_id);
       if (f == fetched.end() || !f->second.has_value()) continue;
       const store::MemberRecord& r = *f->second;
-      auto v = entry->versions.find(r.id);
+      auto v = entry->versions.find(r.id());
       if (v != entry->versions.end() && v->second >= r.version) continue;
-      absl::StatusOr<matcher::MemberProfile> p = sources_.decode_member(r);
-      if (!p.ok() || !entry->compiled->Upsert(*p, &entry->zones).ok()) {
+      if (!entry->compiled->Upsert(r.profile, &entry->zones).ok()) {
         LOG_ERROR("snapshot could not apply a member",
-                  {{"pool", entry->pool}, {"member", r.id}});
+                  {{"pool", entry->pool}, {"member", r.id()}});
         continue;
       }
-      entry->versions[r.id] = r.version;
+      entry->versions[r.id()] = r.version;
       changed = true;
     }
     if (changed) ++entry->generation;

@@ -76,15 +76,10 @@ struct MatchState {
   std::vector<matcher::ExcludedPair> excluded;
 };
 
-// Where snapshots come from. The decoders turn the store's opaque payloads
-// into the matcher's types; they live in the API layer, which owns the
-// format, so this layer never sees proto types.
+// Where snapshots come from.
 struct Sources {
   store::MemberRepository* members = nullptr;
   store::ChangeFeed* feed = nullptr;
-  std::function<absl::StatusOr<matcher::MemberProfile>(
-      const store::MemberRecord&)>
-      decode_member;
   // Returns the pool's settings (defaults when never set) and whether the
   // pool has stored settings at all. May be empty: defaults.
   std::function<absl::StatusOr<std::pair<matcher::PoolSettings, bool>>(

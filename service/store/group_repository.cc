@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "service/store/keys.h"
+#include "service/store/record_codec.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
 
@@ -160,7 +161,12 @@ absl::StatusOr<GroupRecord> ParseGroup(absl::string_view id,
   g.id = std::string(id);
   g.state = static_cast<GroupState>(num(0));
   g.members = absl::StrSplit(r[1].str(), ',', absl::SkipEmpty());
-  g.payload = std::string(r[2].str());
+  absl::StatusOr<GroupDetails> details = DecodeGroupDetails(r[2].str());
+  if (!details.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("group ", id, ": ", details.status().message()));
+  }
+  g.details = *std::move(details);
   g.dissolve_reason = std::string(r[3].str());
   g.job_id = std::string(r[4].str());
   g.version = num(5);
@@ -288,7 +294,12 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
     a.insert(a.end(),
              {KindName(op.kind), op_ids[i], absl::StrCat(op.expected_version),
               absl::StrCat(static_cast<int>(op.state)),
-              absl::StrJoin(members, ","), op.payload, op.reason});
+              absl::StrJoin(members, ","),
+              op.kind == GroupOp::Kind::kCreate ||
+                      op.kind == GroupOp::Kind::kUpdate
+                  ? EncodeGroupDetails(op.details)
+                  : std::string(),
+              op.reason});
   }
   for (const std::string& m : mapping_order) {
     k.push_back(keys::MemberGroup(pool, m));

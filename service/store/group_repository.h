@@ -4,13 +4,15 @@
 //   ASSIGN_OR_RETURN(GroupSnapshot live, groups.LoadLive("pool-1", deadline));
 //   GroupChangeSet changes;                 // computed by the service
 //   changes.expected_live = live.ids();     // what the plan was based on
-//   changes.ops.push_back(GroupOp::Create("", GroupState::kProposed,
-//                                         {"a", "b", "c", "d"}, payload));
+//   GroupOp op;                             // a kCreate with its details
+//   op.members = {"a", "b", "c", "d"};
+//   changes.ops.push_back(std::move(op));
 //   ASSIGN_OR_RETURN(std::vector<std::string> ids,
 //                    groups.Apply("pool-1", changes, deadline));
 //
-// A group is its state, its sorted member ids and an opaque payload (the API
-// layer's serialized description: slot, facilitator, language, fits...).
+// A group is its state, its sorted member ids and its GroupDetails (slot,
+// facilitator, language, fits...), which the store encodes in its own record
+// format (record_codec.h).
 // Apply is ONE Lua script: it checks that the pool's live (PROPOSED or
 // ACTIVE) groups are exactly `expected_live` and that every group it changes
 // still has the version the caller read (ABORTED otherwise: re-read and
@@ -33,6 +35,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "service/store/record_codec.h"
 #include "service/store/redis_client.h"
 
 namespace peermatch::store {
@@ -44,7 +47,7 @@ struct GroupRecord {
   std::string id;
   GroupState state = GroupState::kProposed;
   std::vector<std::string> members;  // sorted
-  std::string payload;
+  GroupDetails details;
   std::string dissolve_reason;
   std::string job_id;
   int64_t version = 0;
@@ -67,8 +70,8 @@ struct GroupOp {
   // whose member-group index is cleared: the group's members as read at
   // `expected_version` (which the script checks), minus any in `release`.
   std::vector<std::string> members;
-  std::string payload;  // kCreate, kUpdate
-  std::string reason;   // kDissolve
+  GroupDetails details;  // kCreate, kUpdate
+  std::string reason;    // kDissolve
 };
 
 struct GroupChangeSet {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "service/store/keys.h"
+#include "service/store/record_codec.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
 
@@ -237,6 +238,7 @@ void SortUnique(std::vector<std::string>& v) {
 // A validated write plus what the handshake has learned.
 struct PreparedWrite {
   const MemberWrite* write = nullptr;
+  std::string payload;                // the profile, encoded
   std::vector<std::string> blocked;   // sorted, unique
   std::vector<std::string> declared;  // further rblk keys to declare
   int handshakes = 0;
@@ -244,33 +246,35 @@ struct PreparedWrite {
 
 absl::StatusOr<PreparedWrite> Prepare(const MemberWrite& w,
                                       size_t max_payload_bytes) {
-  RETURN_IF_ERROR(CheckMemberId(w.id, "id"));
+  const matcher::MemberProfile& m = w.profile;
+  RETURN_IF_ERROR(CheckMemberId(m.id, "id"));
   RETURN_IF_ERROR(CheckExpectedVersion(w.expected_version));
-  if (w.payload.size() > max_payload_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("payload: larger than ", max_payload_bytes, " bytes"));
-  }
-  if (w.mentor_capacity < 0 ||
-      w.mentor_capacity > MemberRepository::kMaxMentorCapacity) {
+  if (m.mentor_capacity < 0 ||
+      m.mentor_capacity > MemberRepository::kMaxMentorCapacity) {
     return absl::InvalidArgumentError(absl::StrCat(
         "mentor_capacity: must be 0..", MemberRepository::kMaxMentorCapacity));
   }
-  if ((w.role_bits & ~kRoleBitsAll) != 0) {
+  if ((m.roles & ~kRoleBitsAll) != 0) {
     return absl::InvalidArgumentError(
-        "role_bits: only the bits of roles 1-4 may be set");
+        "roles: only the bits of roles 1-4 may be set");
   }
   PreparedWrite p;
   p.write = &w;
-  p.blocked = w.blocked;
+  p.payload = EncodeMember(m);
+  if (p.payload.size() > max_payload_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload: larger than ", max_payload_bytes, " bytes"));
+  }
+  p.blocked = m.blocked;
   SortUnique(p.blocked);
   if (p.blocked.size() > static_cast<size_t>(MemberRepository::kMaxBlocked)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "blocked: more than ", MemberRepository::kMaxBlocked, " ids"));
   }
-  for (size_t i = 0; i < w.blocked.size(); ++i) {
+  for (size_t i = 0; i < m.blocked.size(); ++i) {
     RETURN_IF_ERROR(
-        CheckMemberId(w.blocked[i], absl::StrCat("blocked[", i, "]")));
-    if (w.blocked[i] == w.id) {
+        CheckMemberId(m.blocked[i], absl::StrCat("blocked[", i, "]")));
+    if (m.blocked[i] == m.id) {
       return absl::InvalidArgumentError(
           absl::StrCat("blocked[", i, "]: a member cannot block itself"));
     }
@@ -281,15 +285,16 @@ absl::StatusOr<PreparedWrite> Prepare(const MemberWrite& w,
 Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
                    int64_t now_ms, int64_t feed_max_len) {
   const MemberWrite& w = *p.write;
+  const matcher::MemberProfile& m = w.profile;
   const int n = static_cast<int>(p.blocked.size());
   Command c = UpsertScript().Begin(3 + n + static_cast<int>(p.declared.size()));
   c.Reserve(3 + 2 * (3 + n + p.declared.size()) + 8);
-  c.Add(keys::Member(pool, w.id))
+  c.Add(keys::Member(pool, m.id))
       .Add(keys::MemberIds(pool))
       .Add(keys::Feed(pool));
   for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
   for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
-  c.Add(w.id).Add(w.payload);
+  c.Add(m.id).Add(p.payload);
   if (w.expected_version.has_value()) {
     c.AddInt(*w.expected_version);
   } else {
@@ -297,8 +302,8 @@ Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
   }
   c.AddInt(now_ms)
       .AddInt(feed_max_len)
-      .AddInt(w.mentor_capacity)
-      .AddInt(w.role_bits)
+      .AddInt(m.mentor_capacity)
+      .AddInt(m.roles)
       .AddInt(n);
   c.AddAll(p.blocked);
   c.AddAll(p.declared);
@@ -334,31 +339,26 @@ absl::StatusOr<std::optional<UpsertResult>> ParseUpsert(const ReplyView& r,
   return std::optional<UpsertResult>();
 }
 
-// The member from `HMGET m:<id> p v t bl cap r`, or nullopt when it does not
-// exist.
+// The member from `HMGET m:<id> p v t bl`, or nullopt when it does not
+// exist. DATA_LOSS when its payload cannot be decoded.
 absl::StatusOr<std::optional<MemberRecord>> ParseRecord(absl::string_view id,
                                                         const ReplyView& r) {
   if (r.is_error()) return ErrorReplyToStatus(r.str());
-  if (!r.is_array() || r.size() != 6) {
+  if (!r.is_array() || r.size() != 4) {
     return absl::InternalError("read: unexpected reply " + r.Describe());
   }
   if (r[1].is_nil()) return std::optional<MemberRecord>();
   MemberRecord m;
-  m.id = std::string(id);
-  m.payload = std::string(r[0].str());
+  m.profile.id = std::string(id);
   ASSIGN_OR_RETURN(m.version, r[1].ToInt64());
   ASSIGN_OR_RETURN(int64_t ms, r[2].ToInt64());
   m.update_time = absl::FromUnixMillis(ms);
-  m.blocked = absl::StrSplit(r[3].str(), ',', absl::SkipEmpty());
-  std::sort(m.blocked.begin(), m.blocked.end());
-  // Members written before these fields existed read as 0.
-  if (!r[4].is_nil()) {
-    ASSIGN_OR_RETURN(int64_t cap, r[4].ToInt64());
-    m.mentor_capacity = static_cast<int32_t>(cap);
-  }
-  if (!r[5].is_nil()) {
-    ASSIGN_OR_RETURN(int64_t roles, r[5].ToInt64());
-    m.role_bits = static_cast<uint32_t>(roles);
+  m.profile.blocked = absl::StrSplit(r[3].str(), ',', absl::SkipEmpty());
+  std::sort(m.profile.blocked.begin(), m.profile.blocked.end());
+  absl::Status decoded = DecodeMember(r[0].str(), &m.profile);
+  if (!decoded.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("member ", id, ": ", decoded.message()));
   }
   return std::optional<MemberRecord>(std::move(m));
 }
@@ -374,7 +374,7 @@ absl::StatusOr<std::vector<MemberRecord>> ReadMany(
   reads.reserve(ids.size());
   for (const std::string& id : ids) {
     reads.push_back(Command(
-        {"HMGET", keys::Member(pool, id), "p", "v", "t", "bl", "cap", "r"}));
+        {"HMGET", keys::Member(pool, id), "p", "v", "t", "bl"}));
   }
   ASSIGN_OR_RETURN(std::vector<Reply> replies,
                    client.Pipeline(keys::MemberIds(pool), reads, deadline));
@@ -460,7 +460,7 @@ MemberRepository::BatchUpsert(absl::string_view pool,
     std::vector<size_t> later;
     absl::flat_hash_set<absl::string_view> ids_in_round;
     for (size_t i : pending) {
-      if (ids_in_round.insert(writes[i].id).second) {
+      if (ids_in_round.insert(writes[i].profile.id).second) {
         round.push_back(i);
       } else {
         later.push_back(i);
@@ -484,6 +484,7 @@ MemberRepository::BatchUpsert(absl::string_view pool,
         results[i] = r.status();
       } else if (r->has_value()) {
         results[i] = **r;
+        results[i]->update_time = absl::FromUnixMillis(now_ms);
       } else if (prepared[i].handshakes >= kMaxHandshakes) {
         results[i] = absl::AbortedError(
             "blocked list changed concurrently too often; retry");

@@ -1,8 +1,8 @@
 // Member profiles in Redis (SPEC §2, §6, §8, §9; R-MEMBER, R-STORE):
 //
 //   MemberRepository members(&client);
-//   MemberWrite w{.id = "alice", .payload = serialized_profile,
-//                 .blocked = {"bob"}, .expected_version = std::nullopt};
+//   MemberWrite w{.profile = validated_profile,  // id "alice", blocked {"bob"}
+//                 .expected_version = std::nullopt};
 //   ASSIGN_OR_RETURN(UpsertResult r, members.Upsert("pool-1", w, deadline));
 //   ASSIGN_OR_RETURN(MemberRecord m, members.Get("pool-1", "alice", deadline));
 //   ASSIGN_OR_RETURN(MemberPage page,
@@ -10,11 +10,13 @@
 //   ASSIGN_OR_RETURN(DeleteResult d,
 //                    members.Delete("pool-1", "alice", {}, deadline));
 //
-// The store does not know the profile format: a member is an opaque payload
-// (the API layer stores a serialized proto there, WITHOUT the blocked list)
-// plus the ids it blocks, which the store keeps apart because erasure needs
-// them server-side, plus the mentor capacity and role bits, which the match
-// scripts read. Key layout and scripts: docs/key-schema.md.
+// A member is a matcher::MemberProfile. The store owns its layout: the
+// profile (without id and blocked list) is encoded by record_codec.h into
+// the hash field `p`; the ids it blocks are a field of their own because
+// erasure needs them server-side; mentor capacity and role bits are plain
+// fields the match scripts read. Records written by earlier versions (a
+// serialized peermatch.v1.Member in `p`) are read too. Key layout and
+// scripts: docs/key-schema.md; the format: docs/storage-format.md.
 //
 // Guarantees:
 //   - Every write is one Lua script: the member hash (payload, version, time
@@ -70,6 +72,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "base/limits.h"
+#include "matcher/profile.h"
 #include "service/store/change_feed.h"
 #include "service/store/pool_registry.h"
 #include "service/store/redis_client.h"
@@ -83,30 +86,27 @@ inline constexpr uint32_t kRoleBitMentor = 1u << 2;
 inline constexpr uint32_t kRoleBitsAll = 0x1E;
 
 struct MemberWrite {
-  std::string id;
-  std::string payload;               // opaque bytes
-  std::vector<std::string> blocked;  // member ids; duplicates are ignored
+  // A validated, normalized profile (SPEC §2). Its `id` and `blocked` are
+  // kept as hash fields of their own (erasure needs the blocked ids
+  // server-side), mentor_capacity and roles also as plain fields `cap` and
+  // `r` (the match scripts check them atomically); the whole profile but id
+  // and blocked is the payload `p`, in the store's record format
+  // (record_codec.h).
+  matcher::MemberProfile profile;
   std::optional<int64_t> expected_version;
-  // Kept as plain hash fields (`cap`, `r`) beside the opaque payload, so the
-  // match scripts can check capacity and roles atomically
-  // (match_repository.h). The API layer copies them from the profile.
-  int32_t mentor_capacity = 0;  // 0..kMaxMentorCapacity (SPEC §2)
-  uint32_t role_bits = 0;       // subset of kRoleBitsAll
 };
 
 struct MemberRecord {
-  std::string id;
-  std::string payload;
-  std::vector<std::string> blocked;  // sorted
+  matcher::MemberProfile profile;  // with id and blocked (sorted)
   int64_t version = 0;
   absl::Time update_time;  // millisecond precision
-  int32_t mentor_capacity = 0;
-  uint32_t role_bits = 0;
+  const std::string& id() const { return profile.id; }
 };
 
 struct UpsertResult {
   int64_t version = 0;
   bool created = false;
+  absl::Time update_time;  // as stored (`t`, millisecond precision)
 };
 
 struct MemberPage {

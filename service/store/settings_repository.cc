@@ -53,7 +53,7 @@ absl::StatusOr<std::optional<SettingsRecord>> SettingsRepository::Get(
   }
   if (r[0].is_nil()) return std::nullopt;
   SettingsRecord out;
-  out.payload = std::string(r[0].str());
+  ASSIGN_OR_RETURN(out.config, DecodePoolConfig(r[0].str()));
   int64_t t = 0;
   if (!absl::SimpleAtoi(r[1].str(), &out.version) ||
       !absl::SimpleAtoi(r[2].str(), &t)) {
@@ -64,10 +64,11 @@ absl::StatusOr<std::optional<SettingsRecord>> SettingsRepository::Get(
 }
 
 absl::StatusOr<int64_t> SettingsRepository::Put(
-    absl::string_view pool, absl::string_view payload,
+    absl::string_view pool, const PoolConfig& config,
     std::optional<int64_t> expected_version, absl::string_view actor,
     absl::Time deadline) {
   RETURN_IF_ERROR(base::ValidatePoolId(pool));
+  std::string payload = EncodePoolConfig(config);
   if (payload.size() > kMaxPayloadBytes) {
     return absl::InvalidArgumentError("settings: payload too large");
   }
@@ -76,7 +77,7 @@ absl::StatusOr<int64_t> SettingsRepository::Put(
   std::vector<std::string> k = {key, keys::Feed(pool), keys::Audit(pool)};
   std::vector<std::string> a = {
       expected_version ? absl::StrCat(*expected_version) : "",
-      std::string(payload),
+      std::move(payload),
       absl::StrCat(absl::ToUnixMillis(options_.clock())),
       absl::StrCat(options_.feed_max_len),
       std::string(actor),

@@ -1,10 +1,10 @@
-// Pool settings in Redis (R-POOL): an opaque payload (the API layer's
-// serialized PoolSettings patch) with a version, per pool.
+// Pool settings in Redis (R-POOL): the complete PoolConfig, in the store's
+// record format (record_codec.h), with a version, per pool.
 //
 //   SettingsRepository settings(&client);
 //   ASSIGN_OR_RETURN(std::optional<SettingsRecord> s,
 //                    settings.Get("pool-1", deadline));   // nullopt: defaults
-//   ASSIGN_OR_RETURN(int64_t v, settings.Put("pool-1", payload,
+//   ASSIGN_OR_RETURN(int64_t v, settings.Put("pool-1", config,
 //                                            /*expected_version=*/3,
 //                                            "coordinator:alice", deadline));
 //
@@ -29,12 +29,13 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "service/store/pool_registry.h"
+#include "service/store/record_codec.h"
 #include "service/store/redis_client.h"
 
 namespace peermatch::store {
 
 struct SettingsRecord {
-  std::string payload;
+  PoolConfig config;
   int64_t version = 0;
   absl::Time update_time;
 };
@@ -57,10 +58,10 @@ class SettingsRepository {
   absl::StatusOr<std::optional<SettingsRecord>> Get(absl::string_view pool,
                                                     absl::Time deadline);
 
-  // Stores `payload` as the pool's settings; returns the new version (1 for
+  // Stores `config` as the pool's settings; returns the new version (1 for
   // the first write). `expected_version`: absent = unconditional, 0 = never
   // written, N = the stored version must be N.
-  absl::StatusOr<int64_t> Put(absl::string_view pool, absl::string_view payload,
+  absl::StatusOr<int64_t> Put(absl::string_view pool, const PoolConfig& config,
                               std::optional<int64_t> expected_version,
                               absl::string_view actor, absl::Time deadline);
 

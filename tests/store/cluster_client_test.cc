@@ -14,6 +14,7 @@
 #include "service/store/key_slot.h"
 #include "service/store/keys.h"
 #include "service/store/member_repository.h"
+#include "tests/store/store_fixture.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/status_matchers.h"
 
@@ -159,10 +160,8 @@ TEST_F(ClusterClientTest, OnePoolLivesInOneSlotOnOneNode) {
   const std::string pool = "tenant-7";
   for (int i = 0; i < 40; ++i) {
     ASSERT_THAT(repo.Upsert(pool,
-                            {absl::StrCat("m", i),
-                             "p",
-                             {absl::StrCat("m", (i + 1) % 40)},
-                             std::nullopt},
+                            TestMember(absl::StrCat("m", i), "p",
+                                       {absl::StrCat("m", (i + 1) % 40)}),
                             Soon()),
                 IsOk());
   }
@@ -203,7 +202,7 @@ TEST_F(ClusterClientTest, FollowsMovedAfterASlotMigration) {
   auto client = NewClient();
   MemberRepository repo(client.get());
   const std::string pool = "moving";
-  ASSERT_THAT(repo.Upsert(pool, {"a", "before", {"b"}, std::nullopt}, Soon()),
+  ASSERT_THAT(repo.Upsert(pool, TestMember("a", "before", {"b"}), Soon()),
               IsOk());
   const int slot = KeySlot(pool);
   ASSERT_OK_AND_ASSIGN(int from, cluster_->NodeForSlot(slot));
@@ -212,32 +211,32 @@ TEST_F(ClusterClientTest, FollowsMovedAfterASlotMigration) {
   // The client still believes `from` owns the slot: MOVED, then success.
   EXPECT_EQ(client->OwnerOf(slot)->port, cluster_->node(from).port());
   ASSERT_OK_AND_ASSIGN(MemberRecord a, repo.Get(pool, "a", Soon()));
-  EXPECT_EQ(a.payload, "before");
-  EXPECT_THAT(a.blocked, ElementsAre("b"));
+  EXPECT_EQ(a.profile.region, "before");
+  EXPECT_THAT(a.profile.blocked, ElementsAre("b"));
   EXPECT_GE(client->GetStats().moved, 1);
   EXPECT_EQ(client->OwnerOf(slot)->port, cluster_->node(to).port());
   ASSERT_OK_AND_ASSIGN(UpsertResult r,
-                       repo.Upsert(pool, {"a", "after", {}, 1}, Soon()));
+                       repo.Upsert(pool, TestMember("a", "after", {}, 1), Soon()));
   EXPECT_EQ(r.version, 2);
   // The data is on the new owner.
   ASSERT_OK_AND_ASSIGN(
       TestReply p,
-      cluster_->node(to).Command({"HGET", keys::Member(pool, "a"), "p"}));
-  EXPECT_EQ(p.str, "after");
+      cluster_->node(to).Command({"HGET", keys::Member(pool, "a"), "v"}));
+  EXPECT_EQ(p.str, "2");
 }
 
 TEST_F(ClusterClientTest, FollowsAskDuringASlotMigration) {
   auto client = NewClient();
   MemberRepository repo(client.get());
   const std::string pool = "asking";
-  ASSERT_THAT(repo.Upsert(pool, {"a", "payload", {"b"}, std::nullopt}, Soon()),
+  ASSERT_THAT(repo.Upsert(pool, TestMember("a", "payload", {"b"}), Soon()),
               IsOk());
   const int slot = KeySlot(pool);
   const int to = MigrateSlot(slot, /*finish=*/false);  // still MIGRATING
   // The source no longer has the keys and answers ASK; the client asks the
   // target with ASKING and leaves its map alone.
   ASSERT_OK_AND_ASSIGN(MemberRecord a, repo.Get(pool, "a", Soon()));
-  EXPECT_EQ(a.payload, "payload");
+  EXPECT_EQ(a.profile.region, "payload");
   EXPECT_GE(client->GetStats().ask, 1);
   EXPECT_NE(client->OwnerOf(slot)->port, cluster_->node(to).port());
 }

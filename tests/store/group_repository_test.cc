@@ -35,7 +35,7 @@ GroupOp Create(std::vector<std::string> members) {
   GroupOp op;
   op.kind = GroupOp::Kind::kCreate;
   op.members = std::move(members);
-  op.payload = "slot";
+  op.details.language = "slot";
   return op;
 }
 
@@ -83,7 +83,7 @@ TEST_P(GroupRepositoryTest, CreatesIndexesAndReadsBack) {
   ASSERT_OK_AND_ASSIGN(GroupRecord g, groups_->Get(kPool, ids[0], Soon()));
   EXPECT_EQ(g.state, GroupState::kProposed);
   EXPECT_THAT(g.members, ElementsAre("a", "b", "c", "d"));
-  EXPECT_EQ(g.payload, "slot");
+  EXPECT_EQ(g.details.language, "slot");
   EXPECT_EQ(GroupOf("f"), ids[1]);
   EXPECT_EQ(GroupOf("zz"), std::nullopt);
   ASSERT_OK_AND_ASSIGN(GroupSnapshot live, groups_->LoadLive(kPool, Soon()));
@@ -121,7 +121,7 @@ TEST_P(GroupRepositoryTest, UpdateChecksTheVersionAndDissolveReleases) {
   update.expected_version = g.version + 1;  // wrong
   update.state = GroupState::kActive;
   update.members = {"a", "b", "c", "d"};
-  update.payload = "slot";
+  update.details.language = "slot";
   repair.ops = {update};
   EXPECT_THAT(groups_->Apply(kPool, repair, Soon()),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("group changed")));

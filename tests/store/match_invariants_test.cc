@@ -62,11 +62,9 @@ class MatchInvariantsTest : public StoreTest {
   }
 
   void AddMember(const std::string& id, int capacity) {
-    MemberWrite w;
-    w.id = id;
-    w.payload = "opaque profile";
-    w.mentor_capacity = capacity;
-    w.role_bits = kRoleBitMentee | kRoleBitMentor;
+    MemberWrite w = TestMember(id);
+    w.profile.mentor_capacity = capacity;
+    w.profile.roles = kRoleBitMentee | kRoleBitMentor;
     ASSERT_THAT(members_->Upsert(kPool, w, Soon()), IsOk());
     capacity_[id] = capacity;
   }
@@ -343,11 +341,9 @@ class RandomWalkTest : public MatchInvariantsTest {
         *what = absl::StrCat("delete ", id);
         absl::Status s = members_->Delete(kPool, id, {}, Soon()).status();
         if (!s.ok()) return s;
-        MemberWrite w;
-        w.id = id;
-        w.payload = "opaque profile";
-        w.mentor_capacity = capacity_.at(id);
-        w.role_bits = kRoleBitMentee | kRoleBitMentor;
+        MemberWrite w = TestMember(id);
+        w.profile.mentor_capacity = capacity_.at(id);
+        w.profile.roles = kRoleBitMentee | kRoleBitMentor;
         return members_->Upsert(kPool, w, Soon()).status();
       }
     }

@@ -44,11 +44,9 @@ class MatchRepositoryTest : public StoreTest {
     matches_ = std::make_unique<MatchRepository>(client_.get(), o);
   }
 
-  // Stores a member (the payload is opaque to the store) and returns its
-  // version.
+  // Stores a member and returns its version.
   int64_t AddMember(const std::string& id) {
-    auto r =
-        members_->Upsert(kPool, MemberWrite{id, "payload", {}, {}}, Soon());
+    auto r = members_->Upsert(kPool, TestMember(id), Soon());
     EXPECT_THAT(r, IsOk());
     return r.ok() ? r->version : -1;
   }

@@ -1,6 +1,7 @@
 // MemberRepository and ChangeFeed against real Redis, standalone and Cluster
 // (R-STORE, R-MEMBER, R-SEC erasure, R-TEST).
 #include "service/store/member_repository.h"
+#include "service/store/record_codec.h"
 
 #include <atomic>
 #include <latch>
@@ -54,15 +55,11 @@ DeleteOptions ByActor(std::string actor) {
   return o;
 }
 
-MemberWrite W(std::string id, std::string payload,
+MemberWrite W(std::string id, std::string tag,
               std::vector<std::string> blocked = {},
               std::optional<int64_t> expected = std::nullopt) {
-  MemberWrite w;
-  w.id = std::move(id);
-  w.payload = std::move(payload);
-  w.blocked = std::move(blocked);
-  w.expected_version = expected;
-  return w;
+  return TestMember(std::move(id), std::move(tag), std::move(blocked),
+                    expected);
 }
 
 class MemberRepositoryTest : public StoreTest {
@@ -134,9 +131,9 @@ TEST_P(MemberRepositoryTest, CrudRoundTrip) {
   EXPECT_TRUE(created.created);
 
   ASSERT_OK_AND_ASSIGN(MemberRecord got, repo_->Get(kPool, "alice", Soon()));
-  EXPECT_EQ(got.id, "alice");
-  EXPECT_EQ(got.payload, payload);
-  EXPECT_THAT(got.blocked, ElementsAre("bob", "carol"));
+  EXPECT_EQ(got.id(), "alice");
+  EXPECT_EQ(got.profile.region, payload);
+  EXPECT_THAT(got.profile.blocked, ElementsAre("bob", "carol"));
   EXPECT_EQ(got.version, 1);
   EXPECT_EQ(got.update_time, kNow);
 
@@ -145,8 +142,8 @@ TEST_P(MemberRepositoryTest, CrudRoundTrip) {
   EXPECT_EQ(updated.version, 2);
   EXPECT_FALSE(updated.created);
   ASSERT_OK_AND_ASSIGN(got, repo_->Get(kPool, "alice", Soon()));
-  EXPECT_EQ(got.payload, "v2");
-  EXPECT_THAT(got.blocked, IsEmpty());
+  EXPECT_EQ(got.profile.region, "v2");
+  EXPECT_THAT(got.profile.blocked, IsEmpty());
 
   ASSERT_OK_AND_ASSIGN(DeleteResult deleted,
                        repo_->Delete(kPool, "alice", {}, Soon()));
@@ -161,8 +158,8 @@ TEST_P(MemberRepositoryTest, CrudRoundTrip) {
 
 TEST_P(MemberRepositoryTest, StoresCapacityAndRolesAsPlainHashFields) {
   MemberWrite w = W("mentor-1", "opaque");
-  w.mentor_capacity = 3;
-  w.role_bits = kRoleBitMentor | kRoleBitMentee;
+  w.profile.mentor_capacity = 3;
+  w.profile.roles = kRoleBitMentor | kRoleBitMentee;
   ASSERT_THAT(repo_->Upsert(kPool, w, Soon()), IsOk());
   // Independently: the fields the match scripts read (`cap`, `r` = 4|2).
   const std::string key = keys::Member(kPool, "mentor-1");
@@ -170,34 +167,36 @@ TEST_P(MemberRepositoryTest, StoresCapacityAndRolesAsPlainHashFields) {
                        Inspect(key, {"HMGET", key, "cap", "r"}));
   EXPECT_THAT(fields.Strings(), ElementsAre("3", "6"));
   ASSERT_OK_AND_ASSIGN(MemberRecord got, repo_->Get(kPool, "mentor-1", Soon()));
-  EXPECT_EQ(got.mentor_capacity, 3);
-  EXPECT_EQ(got.role_bits, 6u);
+  EXPECT_EQ(got.profile.mentor_capacity, 3);
+  EXPECT_EQ(got.profile.roles, 6u);
   // A rewrite replaces them; absent values read as 0.
   ASSERT_THAT(repo_->Upsert(kPool, W("mentor-1", "opaque"), Soon()), IsOk());
   ASSERT_OK_AND_ASSIGN(got, repo_->Get(kPool, "mentor-1", Soon()));
-  EXPECT_EQ(got.mentor_capacity, 0);
-  EXPECT_EQ(got.role_bits, 0u);
+  EXPECT_EQ(got.profile.mentor_capacity, 0);
+  EXPECT_EQ(got.profile.roles, 0u);
   ASSERT_OK_AND_ASSIGN(MemberPage page, repo_->List(kPool, 10, "", Soon()));
   ASSERT_EQ(page.members.size(), 1u);
-  EXPECT_EQ(page.members[0].role_bits, 0u);
+  EXPECT_EQ(page.members[0].profile.roles, 0u);
+  ASSERT_OK_AND_ASSIGN(fields, Inspect(key, {"HMGET", key, "cap", "r"}));
+  EXPECT_THAT(fields.Strings(), ElementsAre("0", "0"));
 
   MemberWrite bad = W("x", "p");
-  bad.mentor_capacity = 21;
+  bad.profile.mentor_capacity = 21;
   EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("mentor_capacity")));
-  bad.mentor_capacity = -1;
+  bad.profile.mentor_capacity = -1;
   EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  bad.mentor_capacity = 20;
-  bad.role_bits = 1;  // bit 0 is no role
+  bad.profile.mentor_capacity = 20;
+  bad.profile.roles = 1;  // bit 0 is no role
   EXPECT_THAT(
       repo_->Upsert(kPool, bad, Soon()),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role_bits")));
-  bad.role_bits = 1u << 5;
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("roles")));
+  bad.profile.roles = 1u << 5;
   EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  bad.role_bits = kRoleBitsAll;
+  bad.profile.roles = kRoleBitsAll;
   EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()), IsOk());
 }
 
@@ -230,9 +229,9 @@ TEST_P(MemberRepositoryTest, ExpectedVersionMismatchIsAbortedAndWritesNothing) {
 
   // Nothing was written by any of them.
   ASSERT_OK_AND_ASSIGN(MemberRecord m, repo_->Get(kPool, "m", Soon()));
-  EXPECT_EQ(m.payload, "one");
+  EXPECT_EQ(m.profile.region, "one");
   EXPECT_EQ(m.version, 1);
-  EXPECT_THAT(m.blocked, IsEmpty());
+  EXPECT_THAT(m.profile.blocked, IsEmpty());
   EXPECT_EQ(FeedEntries(kPool).size(), events);
   EXPECT_THAT(ScanAll("*ghost*"), IsEmpty());
   EXPECT_THAT(ScanAll("*rblk:x"), IsEmpty());
@@ -271,8 +270,8 @@ TEST_P(MemberRepositoryTest,
     const absl::StatusOr<UpsertResult>& winner = ra.ok() ? ra : rb;
     EXPECT_EQ(winner->version, version + 1);
     ASSERT_OK_AND_ASSIGN(MemberRecord m, repo_->Get(kPool, "m", Soon()));
-    EXPECT_EQ(m.payload, absl::StrCat(ra.ok() ? "a" : "b", round));
-    EXPECT_THAT(m.blocked, ElementsAre(ra.ok() ? "b" : "a"));
+    EXPECT_EQ(m.profile.region, absl::StrCat(ra.ok() ? "a" : "b", round));
+    EXPECT_THAT(m.profile.blocked, ElementsAre(ra.ok() ? "b" : "a"));
     version = m.version;
   }
   EXPECT_EQ(version, 100);
@@ -285,12 +284,12 @@ TEST_P(MemberRepositoryTest, BatchStoresValidItemsAndReportsTheRest) {
     batch.push_back(W(absl::StrCat("m", i), absl::StrCat("p", i)));
   }
   batch[2].expected_version = 5;                          // stored version is 1
-  batch[5].id = "bad id";                                 // invalid
-  batch[7].blocked = {"m7"};                              // self-block
-  batch[8].blocked = std::vector<std::string>(257, "x");  // deduped to 1: fine
-  batch[9].blocked.clear();
+  batch[5].profile.id = "bad id";                                 // invalid
+  batch[7].profile.blocked = {"m7"};                              // self-block
+  batch[8].profile.blocked = std::vector<std::string>(257, "x");  // deduped to 1: fine
+  batch[9].profile.blocked.clear();
   for (int i = 0; i < 257; ++i)
-    batch[9].blocked.push_back(absl::StrCat("x", i));
+    batch[9].profile.blocked.push_back(absl::StrCat("x", i));
   ASSERT_OK_AND_ASSIGN(auto results, repo_->BatchUpsert(kPool, batch, Soon()));
   ASSERT_EQ(results.size(), 10u);
   for (int i : {0, 1, 3, 4, 6, 8}) {
@@ -312,7 +311,7 @@ TEST_P(MemberRepositoryTest, BatchStoresValidItemsAndReportsTheRest) {
     EXPECT_EQ(Int(key, {"EXISTS", key}), should_exist ? 1 : 0) << i;
   }
   ASSERT_OK_AND_ASSIGN(MemberRecord m2, repo_->Get(kPool, "m2", Soon()));
-  EXPECT_EQ(m2.payload, "old");
+  EXPECT_EQ(m2.profile.region, "old");
 }
 
 TEST_P(MemberRepositoryTest, BatchRejectsMoreThan1000AndBadPools) {
@@ -320,7 +319,7 @@ TEST_P(MemberRepositoryTest, BatchRejectsMoreThan1000AndBadPools) {
   EXPECT_THAT(repo_->BatchUpsert(kPool, batch, Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   batch.resize(1000);
-  for (int i = 0; i < 1000; ++i) batch[i].id = absl::StrCat("id", i);
+  for (int i = 0; i < 1000; ++i) batch[i].profile.id = absl::StrCat("id", i);
   ASSERT_OK_AND_ASSIGN(auto results, repo_->BatchUpsert(kPool, batch, Soon()));
   for (const auto& r : results) EXPECT_THAT(r, IsOk());
   EXPECT_EQ(Int(keys::MemberIds(kPool), {"ZCARD", keys::MemberIds(kPool)}),
@@ -333,7 +332,9 @@ TEST_P(MemberRepositoryTest, BatchRejectsMoreThan1000AndBadPools) {
 
 TEST_P(MemberRepositoryTest, ValidatesEveryBound) {
   MemberRepositoryOptions o = Options();
-  o.max_payload_bytes = 10;
+  // The bound applies to the encoded profile.
+  o.max_payload_bytes =
+      EncodeMember(W("a", std::string(10, 'x')).profile).size();
   MemberRepository small(client_.get(), o);
   EXPECT_THAT(
       small.Upsert(kPool, W("a", std::string(11, 'x')), Soon()),
@@ -390,8 +391,8 @@ TEST_P(MemberRepositoryTest, WritesToOneIdInABatchApplyInOrder) {
   EXPECT_EQ(results[2]->version, 3);
   EXPECT_EQ(results[3]->version, 4);
   ASSERT_OK_AND_ASSIGN(MemberRecord a, repo_->Get(kPool, "a", Soon()));
-  EXPECT_EQ(a.payload, "p3");
-  EXPECT_THAT(a.blocked, IsEmpty());
+  EXPECT_EQ(a.profile.region, "p3");
+  EXPECT_THAT(a.profile.blocked, IsEmpty());
   EXPECT_THAT(ScanAll("*rblk*"), IsEmpty());
 }
 
@@ -428,7 +429,7 @@ TEST_P(MemberRepositoryTest, IndexesStayConsistentUnderConcurrentWrites) {
             batch.push_back(W(id(), "p", blocked));
           }
           for (MemberWrite& w : batch) {
-            std::erase(w.blocked, w.id);
+            std::erase(w.profile.blocked, w.profile.id);
           }
           absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> r =
               repo.BatchUpsert(kPool, batch, Soon());
@@ -486,8 +487,8 @@ TEST_P(MemberRepositoryTest, IndexesStayConsistentUnderConcurrentWrites) {
   std::set<std::pair<std::string, std::string>> loaded;
   std::set<std::string> loaded_ids;
   for (const MemberRecord& m : load.members) {
-    loaded_ids.insert(m.id);
-    for (const std::string& y : m.blocked) loaded.insert({m.id, y});
+    loaded_ids.insert(m.id());
+    for (const std::string& y : m.profile.blocked) loaded.insert({m.id(), y});
   }
   EXPECT_EQ(loaded_ids, hashes);
   EXPECT_EQ(loaded, forward);
@@ -532,10 +533,10 @@ TEST_P(MemberRepositoryTest, DeleteErasesEveryTrace) {
   }
   // Others were told: versions bumped, events appended.
   ASSERT_OK_AND_ASSIGN(MemberRecord bob, repo_->Get(kPool, "bob", Soon()));
-  EXPECT_THAT(bob.blocked, IsEmpty());
+  EXPECT_THAT(bob.profile.blocked, IsEmpty());
   EXPECT_EQ(bob.version, 2);
   ASSERT_OK_AND_ASSIGN(MemberRecord carol, repo_->Get(kPool, "carol", Soon()));
-  EXPECT_THAT(carol.blocked, ElementsAre("bob"));
+  EXPECT_THAT(carol.profile.blocked, ElementsAre("bob"));
   EXPECT_EQ(carol.version, 2);
   // The feed holds bare ids and versions only; alice appears only as an id.
   const auto entries = FeedEntries(kPool);
@@ -776,8 +777,8 @@ TEST_P(MemberRepositoryTest, ListPagesInIdOrder) {
                          repo_->List(kPool, 10, after, Soon()));
     EXPECT_EQ(page.total_count, 25);
     for (const MemberRecord& m : page.members) {
-      EXPECT_EQ(m.payload, "p:" + m.id);
-      seen.push_back(m.id);
+      EXPECT_EQ(m.profile.region, "p:" + m.id());
+      seen.push_back(m.id());
     }
     after = page.next_after_id;
     ++pages;
@@ -807,10 +808,10 @@ TEST_P(MemberRepositoryTest, LoadAllReadsEverythingAndTheFeedPositionFirst) {
   ASSERT_EQ(load.members.size(), 1000u);
   for (size_t i = 0; i < ids.size(); ++i) {
     const MemberRecord& m = load.members[i];
-    ASSERT_EQ(m.id, ids[i]);
-    const int n = std::stoi(m.id.substr(3));
-    EXPECT_EQ(m.payload, absl::StrCat("payload-", n));
-    EXPECT_THAT(m.blocked, ElementsAre(absl::StrCat("id-", (n + 1) % 1000)));
+    ASSERT_EQ(m.id(), ids[i]);
+    const int n = std::stoi(m.id().substr(3));
+    EXPECT_EQ(m.profile.region, absl::StrCat("payload-", n));
+    EXPECT_THAT(m.profile.blocked, ElementsAre(absl::StrCat("id-", (n + 1) % 1000)));
     EXPECT_EQ(m.version, 1);
   }
   // Tailing from the position returns exactly what came after the load.
@@ -841,7 +842,7 @@ TEST_P(MemberRepositoryTest, ScriptFlushIsHandledTransparently) {
     ASSERT_THAT(node->Command({"SCRIPT", "FLUSH"}), IsOk());
   }
   ASSERT_OK_AND_ASSIGN(MemberRecord m, repo_->Get(kPool, "a", Soon()));
-  EXPECT_EQ(m.payload, "q");
+  EXPECT_EQ(m.profile.region, "q");
   for (testing::RedisServer* node : Nodes()) {
     ASSERT_THAT(node->Command({"SCRIPT", "FLUSH"}), IsOk());
   }
@@ -1019,7 +1020,7 @@ TEST(MemberRepositoryOutageTest, UnavailableWhileStoppedThenRecovers) {
   }
   ASSERT_THAT(s, IsOk());
   ASSERT_OK_AND_ASSIGN(MemberRecord m, repo.Get(kPool, "a", Soon()));
-  EXPECT_EQ(m.payload, "r");
+  EXPECT_EQ(m.profile.region, "r");
 }
 
 }  // namespace

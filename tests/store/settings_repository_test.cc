@@ -1,6 +1,7 @@
 // SettingsRepository against real Redis, standalone and Cluster (R-POOL,
 // R-STORE versions and change events, R-SEC audit, R-TEST).
 #include "service/store/settings_repository.h"
+#include "service/store/record_codec.h"
 
 #include <latch>
 #include <map>
@@ -33,6 +34,17 @@ constexpr char kPool[] = "settings-pool";
 const absl::Time kNow = absl::FromUnixMillis(1700000000789);
 
 absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
+
+// Settings told apart by `marker` (kept as the proposal TTL, any value in
+// 1..31536000 is valid).
+PoolConfig Cfg(int64_t marker) {
+  PoolConfig c;
+  c.service.proposal_ttl_seconds = marker;
+  return c;
+}
+int64_t Marker(const std::optional<SettingsRecord>& r) {
+  return r.has_value() ? r->config.service.proposal_ttl_seconds : -1;
+}
 
 class SettingsRepositoryTest : public StoreTest {
  protected:
@@ -80,29 +92,37 @@ TEST_P(SettingsRepositoryTest, NeverWrittenReadsAsDefaults) {
 }
 
 TEST_P(SettingsRepositoryTest, VersionsCountWritesFromOne) {
-  const std::string payload("\x08\x02\x10\x00binary\xff", 11);
-  ASSERT_OK_AND_ASSIGN(int64_t v1, repo_->Put(kPool, payload, std::nullopt,
+  PoolConfig first = Cfg(11);
+  first.matcher.mentee_weights.triggers = 0.125;
+  first.matcher.session_minutes = 60;
+  first.service.auto_publish = true;
+  ASSERT_OK_AND_ASSIGN(int64_t v1, repo_->Put(kPool, first, std::nullopt,
                                               "coordinator-1", Soon()));
   EXPECT_EQ(v1, 1);
   ASSERT_OK_AND_ASSIGN(std::optional<SettingsRecord> got,
                        repo_->Get(kPool, Soon()));
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->payload, payload);
+  EXPECT_EQ(Marker(got), 11);
+  EXPECT_EQ(got->config.matcher.mentee_weights.triggers, 0.125);
+  EXPECT_EQ(got->config.matcher.session_minutes, 60);
+  EXPECT_TRUE(got->config.service.auto_publish);
   EXPECT_EQ(got->version, 1);
   EXPECT_EQ(got->update_time, kNow);
   // Independently: the hash holds exactly payload, version and time.
   EXPECT_EQ(Hash(), (std::map<std::string, std::string>{
-                        {"p", payload}, {"v", "1"}, {"t", "1700000000789"}}));
+                        {"p", EncodePoolConfig(first)},
+                        {"v", "1"},
+                        {"t", "1700000000789"}}));
 
   // expected_version: 1 matches, then unconditional, then 0 once written.
   ASSERT_OK_AND_ASSIGN(int64_t v2,
-                       repo_->Put(kPool, "two", 1, "coordinator-1", Soon()));
+                       repo_->Put(kPool, Cfg(2), 1, "coordinator-1", Soon()));
   EXPECT_EQ(v2, 2);
-  ASSERT_OK_AND_ASSIGN(int64_t v3, repo_->Put(kPool, "three", std::nullopt,
+  ASSERT_OK_AND_ASSIGN(int64_t v3, repo_->Put(kPool, Cfg(3), std::nullopt,
                                               "coordinator-1", Soon()));
   EXPECT_EQ(v3, 3);
   ASSERT_OK_AND_ASSIGN(got, repo_->Get(kPool, Soon()));
-  EXPECT_EQ(got->payload, "three");
+  EXPECT_EQ(Marker(got), 3);
   EXPECT_EQ(got->version, 3);
   // The pool is registered, as for members.
   absl::StatusOr<TestReply> pools =
@@ -113,19 +133,19 @@ TEST_P(SettingsRepositoryTest, VersionsCountWritesFromOne) {
 
 TEST_P(SettingsRepositoryTest, ZeroMeansNeverWritten) {
   ASSERT_OK_AND_ASSIGN(int64_t v,
-                       repo_->Put(kPool, "first", 0, "coordinator-1", Soon()));
+                       repo_->Put(kPool, Cfg(1), 0, "coordinator-1", Soon()));
   EXPECT_EQ(v, 1);
-  EXPECT_THAT(repo_->Put(kPool, "again", 0, "coordinator-1", Soon()),
+  EXPECT_THAT(repo_->Put(kPool, Cfg(2), 0, "coordinator-1", Soon()),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("version")));
 }
 
 TEST_P(SettingsRepositoryTest, AbortedWritesNothing) {
-  ASSERT_THAT(repo_->Put(kPool, "one", std::nullopt, "c", Soon()), IsOk());
+  ASSERT_THAT(repo_->Put(kPool, Cfg(1), std::nullopt, "c", Soon()), IsOk());
   const size_t feed = Entries(keys::Feed(kPool)).size();
   const size_t audit = Entries(keys::Audit(kPool)).size();
   const std::map<std::string, std::string> before = Hash();
   for (int64_t wrong : {0, 2, 7}) {
-    EXPECT_THAT(repo_->Put(kPool, "other", wrong, "c", Soon()),
+    EXPECT_THAT(repo_->Put(kPool, Cfg(2), wrong, "c", Soon()),
                 StatusIs(absl::StatusCode::kAborted))
         << wrong;
   }
@@ -133,13 +153,13 @@ TEST_P(SettingsRepositoryTest, AbortedWritesNothing) {
   EXPECT_EQ(Entries(keys::Feed(kPool)).size(), feed);
   EXPECT_EQ(Entries(keys::Audit(kPool)).size(), audit);
   // A version for a pool that never had settings is refused too.
-  EXPECT_THAT(repo_->Put("other-pool", "x", 1, "c", Soon()),
+  EXPECT_THAT(repo_->Put("other-pool", Cfg(1), 1, "c", Soon()),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(ScanAll(keys::Settings("other-pool")), IsEmpty());
 }
 
 TEST_P(SettingsRepositoryTest, WritesAFeedEventAndAnAuditEntryWithoutContent) {
-  const std::string secret = "mentor_min_stage=5;weights=0.9";
+  const PoolConfig secret = Cfg(7654321);
   ASSERT_THAT(repo_->Put(kPool, secret, std::nullopt, "coordinator-1", Soon()),
               IsOk());
   ASSERT_THAT(repo_->Put(kPool, secret, 1, "admin-2", Soon()), IsOk());
@@ -169,7 +189,7 @@ TEST_P(SettingsRepositoryTest, WritesAFeedEventAndAnAuditEntryWithoutContent) {
 }
 
 TEST_P(SettingsRepositoryTest, ConcurrentWritersWithTheSameVersionOneWins) {
-  ASSERT_THAT(repo_->Put(kPool, "base", std::nullopt, "c", Soon()), IsOk());
+  ASSERT_THAT(repo_->Put(kPool, Cfg(1), std::nullopt, "c", Soon()), IsOk());
   constexpr int kWriters = 8;
   for (int round = 0; round < 20; ++round) {
     const int64_t version = round + 1;
@@ -180,7 +200,7 @@ TEST_P(SettingsRepositoryTest, ConcurrentWritersWithTheSameVersionOneWins) {
       threads.emplace_back([&, w] {
         start.arrive_and_wait();
         results[w] =
-            repo_->Put(kPool, absl::StrCat("w", w), version, "c", Soon());
+            repo_->Put(kPool, Cfg(100 + w), version, "c", Soon());
       });
     }
     for (std::thread& t : threads) t.join();
@@ -197,26 +217,31 @@ TEST_P(SettingsRepositoryTest, ConcurrentWritersWithTheSameVersionOneWins) {
     ASSERT_NE(won, -1) << "no winner in round " << round;
     ASSERT_OK_AND_ASSIGN(std::optional<SettingsRecord> got,
                          repo_->Get(kPool, Soon()));
-    EXPECT_EQ(got->payload, absl::StrCat("w", won));
+    EXPECT_EQ(Marker(got), 100 + won);
     EXPECT_EQ(got->version, version + 1);
   }
 }
 
-TEST_P(SettingsRepositoryTest, RejectsBadPoolsAndOversizedPayloads) {
-  EXPECT_THAT(repo_->Put("Bad_Pool", "x", std::nullopt, "c", Soon()),
+TEST_P(SettingsRepositoryTest, RejectsBadPoolsAndUnreadableRecords) {
+  EXPECT_THAT(repo_->Put("Bad_Pool", Cfg(1), std::nullopt, "c", Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool")));
   EXPECT_THAT(repo_->Get("", Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      repo_->Put(kPool,
-                 std::string(SettingsRepository::kMaxPayloadBytes + 1, 'x'),
-                 std::nullopt, "c", Soon()),
-      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ScanAll(keys::PoolPrefix(kPool) + "*"), IsEmpty());
-  EXPECT_THAT(
-      repo_->Put(kPool, std::string(SettingsRepository::kMaxPayloadBytes, 'x'),
-                 std::nullopt, "c", Soon()),
-      IsOk());
+  // A record no format reads, and one whose values no longer validate, are
+  // DATA_LOSS rather than silently defaults.
+  const std::string key = keys::Settings(kPool);
+  ASSERT_THAT(Inspect(key, {"HSET", key, "p", std::string("\0S\x01\xff", 4),
+                            "v", "1", "t", "0"}),
+              IsOk());
+  EXPECT_THAT(repo_->Get(kPool, Soon()),
+              StatusIs(absl::StatusCode::kDataLoss));
+  PoolConfig invalid;
+  invalid.matcher.min_size = 1;  // below the SPEC's 2
+  ASSERT_THAT(Inspect(key, {"HSET", key, "p", EncodePoolConfig(invalid)}),
+              IsOk());
+  EXPECT_THAT(repo_->Get(kPool, Soon()),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("validate")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SettingsRepositoryTest,

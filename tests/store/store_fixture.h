@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "service/store/member_repository.h"
 #include "service/store/redis_client.h"
 #include "tests/support/redis_server.h"
 
@@ -21,6 +23,19 @@ namespace peermatch::store {
 enum class Backend { kStandalone, kCluster };
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info);
+
+// A member whose content is told apart by `tag` (kept in the region, a free
+// string the store keeps as given), blocking `blocked`.
+inline MemberWrite TestMember(std::string id, std::string tag = "",
+                              std::vector<std::string> blocked = {},
+                              std::optional<int64_t> expected = std::nullopt) {
+  MemberWrite w;
+  w.profile.id = std::move(id);
+  w.profile.region = std::move(tag);
+  w.profile.blocked = std::move(blocked);
+  w.expected_version = expected;
+  return w;
+}
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:

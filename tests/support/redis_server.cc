@@ -286,6 +286,15 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
     }
     for (const std::string& line : options.extra_config) conf << line << "\n";
     conf.close();
+    if (!options.rdb_file.empty()) {
+      std::error_code ec;
+      std::filesystem::copy_file(options.rdb_file, server->dir_ + "/dump.rdb",
+                                 ec);
+      if (ec) {
+        return absl::InternalError(absl::StrCat(
+            "harness: cannot copy ", options.rdb_file, ": ", ec.message()));
+      }
+    }
     server->options_ = options;
     last = server->Spawn();
     if (last.ok()) last = server->WaitReady(absl::Seconds(10));

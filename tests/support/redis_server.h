@@ -68,6 +68,9 @@ class RedisServer {
     bool persistence = false;
     // Further redis.conf lines, e.g. "maxmemory 1mb".
     std::vector<std::string> extra_config;
+    // An RDB file copied into the server's directory as its dump.rdb before
+    // the first start, so the server starts with that data.
+    std::string rdb_file;
   };
 
   // Starts a server and waits (up to 10 s) until it answers PING.
