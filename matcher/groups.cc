@@ -1,5 +1,7 @@
 #include "matcher/groups.h"
 
+#include "matcher/compiled_pool.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -86,6 +88,18 @@ GroupEligibility GroupEligibilityOf(const MemberProfile& member,
     return GroupEligibility::kNotScreened;
   }
   if (!HasGroupRole(member)) return GroupEligibility::kNoGroupRole;
+  return GroupEligibility::kEligible;
+}
+
+GroupEligibility GroupEligibilityOf(const MemberCore& member,
+                                    const PoolSettings& settings) {
+  if (member.flags & kFlagSafetyHold) return GroupEligibility::kSafetyHold;
+  if (settings.require_screening && !(member.flags & kFlagScreened)) {
+    return GroupEligibility::kNotScreened;
+  }
+  if (!(member.flags & (kFlagGroupMember | kFlagFacilitator))) {
+    return GroupEligibility::kNoGroupRole;
+  }
   return GroupEligibility::kEligible;
 }
 

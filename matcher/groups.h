@@ -128,6 +128,13 @@ enum class GroupEligibility : uint8_t {
 GroupEligibility GroupEligibilityOf(const MemberProfile& member,
                                     const PoolSettings& settings);
 
+struct MemberCore;  // matcher/compiled_pool.h
+
+// The same rule on a compiled member (CompiledPool::core), for statistics
+// over a snapshot; agrees with GroupEligibilityOf on the member's profile.
+GroupEligibility GroupEligibilityOf(const MemberCore& member,
+                                    const PoolSettings& settings);
+
 // FACILITATOR role or recovery_stage >= facilitator_min_stage.
 bool QualifiesToFacilitate(const MemberProfile& member,
                            const PoolSettings& settings);

@@ -85,7 +85,7 @@ absl::Status PoolLogic::GetStats(const v1::GetPoolStatsRequest& req,
   // match loads only); read first, so an unknown pool still fails in Read.
   ASSIGN_OR_RETURN(store::GroupSnapshot live_groups,
                    groups_->LoadLive(req.pool(), deadline));
-  ASSIGN_OR_RETURN(store::MatchRepository::LiveCounts live_matches,
+  ASSIGN_OR_RETURN(store::LiveCounts live_matches,
                    matches_->CountLive(req.pool(), deadline));
   absl::flat_hash_set<std::string> grouped;
   int64_t groups_active = 0, groups_proposed = 0;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "service/store/internal/paging.h"
 #include "service/store/keys.h"
 #include "service/store/record_codec.h"
 #include "service/store/redis_error.h"
@@ -354,26 +355,21 @@ absl::StatusOr<GroupPage> GroupRepository::List(
   if (page_size < 1 || page_size > 1000 || offset < 0) {
     return absl::InvalidArgumentError("page_size: must be 1-1000");
   }
-  std::string key = keys::GroupIndex(pool);
-  ASSIGN_OR_RETURN(Reply r, client_->Run(key,
-                                         Command({"ZREVRANGE", key})
-                                             .AddInt(offset)
-                                             .AddInt(offset + page_size - 1),
-                                         deadline));
-  if (r.is_error()) return ErrorReplyToStatus(r.str());
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, r.ToStrings());
-  ASSIGN_OR_RETURN(std::vector<GroupRecord> found,
-                   GetMany(pool, ids, deadline));
+  ASSIGN_OR_RETURN(
+      auto filtered,
+      internal::ReadFilteredPage<GroupRecord>(
+          *client_, keys::GroupIndex(pool), offset, page_size, deadline,
+          [&](const std::vector<std::string>& ids) {
+            return GetMany(pool, ids, deadline);
+          },
+          [&states](const GroupRecord& g) {
+            return states.empty() || std::find(states.begin(), states.end(),
+                                               g.state) != states.end();
+          },
+          [](const GroupRecord& g) { return g.id; }));
   GroupPage page;
-  for (GroupRecord& g : found) {
-    if (states.empty() ||
-        std::find(states.begin(), states.end(), g.state) != states.end()) {
-      page.groups.push_back(std::move(g));
-    }
-  }
-  if (static_cast<int>(ids.size()) == page_size) {
-    page.next_offset = offset + page_size;
-  }
+  page.groups = std::move(filtered.records);
+  page.next_offset = filtered.next_offset;
   return page;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "service/store/internal/paging.h"
 #include "service/store/keys.h"
 #include "service/store/redis_error.h"
 #include "service/store/script.h"
@@ -931,7 +932,7 @@ absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
   }
 }
 
-absl::StatusOr<MatchRepository::LiveCounts> MatchRepository::CountLive(
+absl::StatusOr<LiveCounts> MatchRepository::CountLive(
     absl::string_view pool, absl::Time deadline) {
   RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string proposed = keys::ProposedMatches(pool);
@@ -960,25 +961,21 @@ absl::StatusOr<MatchPage> MatchRepository::List(
   }
   std::string key = member.empty() ? keys::MatchIndex(pool)
                                    : keys::MemberMatches(pool, member);
-  ASSIGN_OR_RETURN(Reply r, client_->Run(key,
-                                         Command({"ZREVRANGE", key})
-                                             .AddInt(offset)
-                                             .AddInt(offset + page_size - 1),
-                                         deadline));
-  if (r.is_error()) return ErrorReplyToStatus(r.str());
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, r.ToStrings());
-  ASSIGN_OR_RETURN(std::vector<MatchRecord> found,
-                   GetMany(pool, ids, deadline));
+  ASSIGN_OR_RETURN(
+      auto filtered,
+      internal::ReadFilteredPage<MatchRecord>(
+          *client_, key, offset, page_size, deadline,
+          [&](const std::vector<std::string>& ids) {
+            return GetMany(pool, ids, deadline);
+          },
+          [&states](const MatchRecord& m) {
+            return states.empty() || std::find(states.begin(), states.end(),
+                                               m.state) != states.end();
+          },
+          [](const MatchRecord& m) { return m.id; }));
   MatchPage page;
-  for (MatchRecord& m : found) {
-    if (states.empty() ||
-        std::find(states.begin(), states.end(), m.state) != states.end()) {
-      page.matches.push_back(std::move(m));
-    }
-  }
-  if (static_cast<int>(ids.size()) == page_size) {
-    page.next_offset = offset + page_size;
-  }
+  page.matches = std::move(filtered.records);
+  page.next_offset = filtered.next_offset;
   return page;
 }
 

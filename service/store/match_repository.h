@@ -46,126 +46,18 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "service/store/redis_client.h"
+#include "service/store/stores.h"
 
 namespace peermatch::store {
 
 // Numbers as peermatch.v1.MatchState.
-enum class MatchState : int {
-  kProposed = 1,
-  kActive = 2,
-  kDeclined = 3,
-  kEnded = 4,
-  kExpired = 5,
-};
-
-struct MatchRecord {
-  std::string id;
-  std::string mentee;  // "" once the member was erased
-  std::string mentor;  // "" once the member was erased
-  MatchState state = MatchState::kProposed;
-  int32_t mentee_micros = 0;
-  int32_t mentor_micros = 0;
-  std::string origin;  // "batch" or "manual"
-  std::string job_id;
-  bool override = false;
-  std::string end_reason;
-  std::string override_reason;  // manual overrides; blanked on erasure
-  bool excluded = false;
-  bool accepted_by_mentee = false;
-  bool accepted_by_mentor = false;
-  int64_t version = 0;
-  absl::Time create_time;
-  absl::Time update_time;
-  std::optional<absl::Time> expire_time;  // PROPOSED only
-};
-
-struct Proposal {
-  std::string mentee;
-  std::string mentor;
-  int32_t mentee_micros = 0;
-  int32_t mentor_micros = 0;
-};
-
-// A mentor's capacity as of a member version (see the file comment).
-struct MentorCapacity {
-  std::string mentor;
-  int64_t version = 0;
-  int capacity = 0;
-};
-
-struct CommitSpec {
-  // A default run: every PROPOSED match of the pool is replaced. A proposal
-  // identical to an existing PROPOSED pair keeps that record (same id, same
-  // expiry), so re-running on an unchanged pool changes nothing.
-  bool discard_previous = true;
-  std::vector<Proposal> proposals;
-  // Every mentor named in `proposals`.
-  std::vector<MentorCapacity> mentors;
-  bool auto_publish = false;  // create ACTIVE matches instead of PROPOSED
-  absl::Duration proposal_ttl = absl::Hours(24 * 7);
-  std::string actor;
-  std::string job_id;
-  // A job's fencing token: the commit happens only while keys::JobLease
-  // holds this token and has not expired (SPEC §7).
-  std::optional<int64_t> fencing_token;
-  // Without a token: refuse (ABORTED) while a job holds the pool's lease,
-  // so a synchronous run never races a batch job.
-  bool refuse_if_leased = false;
-};
-
-struct CommitResult {
-  std::vector<std::string> created;  // new match ids, in proposal order
-  // Per proposal, the id of its match: the new one, or the kept record's.
-  std::vector<std::string> ids;
-  int kept = 0;       // identical proposals that kept their record
-  int discarded = 0;  // earlier proposals removed
-  // The new matches were created ACTIVE (CommitSpec::auto_publish); kept
-  // records keep their state (PROPOSED).
-  bool auto_published = false;
-};
-
-struct TransitionSpec {
-  // "publish" (PROPOSED -> ACTIVE), "discard" (PROPOSED -> removed),
-  // "accept" (ACTIVE, by a member of the match), "decline" (PROPOSED or
-  // ACTIVE -> DECLINED, pair excluded), "end" (ACTIVE -> ENDED), "expire"
-  // (PROPOSED past its expiry -> EXPIRED).
-  std::string op;
-  std::string member;    // accept/decline: the mentee or the mentor
-  std::string reason;    // decline/end; stored, never logged
-  bool exclude = false;  // end: never match the pair again
-  std::string actor;     // audit entry when non-empty
-};
-
-struct LiveMatchRow {
-  std::string id;
-  std::string mentee;
-  std::string mentor;
-  bool active = false;
-};
-
-struct ExcludedPairRow {
-  std::string mentee;
-  std::string mentor;
-  int kind = 1;  // 1 declined, 2 ended with exclude
-};
-
-struct MatchStateLoad {
-  std::vector<LiveMatchRow> live;
-  std::vector<ExcludedPairRow> excluded;
-};
-
-struct MatchPage {
-  std::vector<MatchRecord> matches;  // newest first
-  int64_t next_offset = 0;           // 0 on the last page
-};
-
 struct MatchRepositoryOptions {
   int64_t feed_max_len = 100000;
   int64_t audit_max_len = 10000;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-class MatchRepository {
+class MatchRepository final : public MatchStore {
  public:
   static constexpr int kMaxProposals = 100000;
   static constexpr int kMaxIds = 10000;
@@ -176,25 +68,25 @@ class MatchRepository {
 
   absl::StatusOr<CommitResult> CommitProposals(absl::string_view pool,
                                                const CommitSpec& spec,
-                                               absl::Time deadline);
+                                               absl::Time deadline) override;
 
   // Publishes the listed PROPOSED matches (all of the pool's when `ids` is
   // empty) at once: a listed match that is not PROPOSED is
   // FAILED_PRECONDITION and nothing is published. Returns how many.
   absl::StatusOr<int> Publish(absl::string_view pool,
                               const std::vector<std::string>& ids,
-                              const std::string& actor, absl::Time deadline);
+                              const std::string& actor, absl::Time deadline) override;
   // Discards the listed PROPOSED matches (all when empty), each atomically.
   absl::StatusOr<int> Discard(absl::string_view pool,
                               const std::vector<std::string>& ids,
-                              const std::string& actor, absl::Time deadline);
+                              const std::string& actor, absl::Time deadline) override;
 
   // One transition of one match; returns the match afterwards (a discarded
   // match is returned as it was).
   absl::StatusOr<MatchRecord> Transition(absl::string_view pool,
                                          absl::string_view match_id,
                                          const TransitionSpec& spec,
-                                         absl::Time deadline);
+                                         absl::Time deadline) override;
 
   // An ACTIVE match made by a coordinator. Without `override`: the pair must
   // not be excluded and the mentor must have free capacity. The mentee must
@@ -202,12 +94,12 @@ class MatchRepository {
   absl::StatusOr<MatchRecord> CreateManual(
       absl::string_view pool, const Proposal& pair,
       const MentorCapacity& mentor, bool override, const std::string& reason,
-      const std::string& actor, absl::Time deadline);
+      const std::string& actor, absl::Time deadline) override;
 
   // Expires up to `limit` PROPOSED matches whose expiry has passed; returns
   // how many.
   absl::StatusOr<int> ExpireDue(absl::string_view pool, int limit,
-                                absl::Time deadline);
+                                absl::Time deadline) override;
 
   // Ends every live match of `member` (reason "member_deleted", capacity
   // freed), removes the member's id from every match record and removes
@@ -219,27 +111,25 @@ class MatchRepository {
 
   absl::StatusOr<MatchRecord> Get(absl::string_view pool,
                                   absl::string_view match_id,
-                                  absl::Time deadline);
+                                  absl::Time deadline) override;
   // The number of PROPOSED and of ACTIVE matches (one pipeline, ZCARD and
   // SCARD of the live indexes).
-  struct LiveCounts {
-    int64_t proposed = 0;
-    int64_t active = 0;
-  };
   absl::StatusOr<LiveCounts> CountLive(absl::string_view pool,
-                                       absl::Time deadline);
+                                       absl::Time deadline) override;
 
-  // Newest first; `member` "" for all; `states` empty for all. A page may be
-  // shorter than page_size when states are filtered.
+  // Newest first; `member` "" for all; `states` empty for all. States are
+  // filtered before paging, so a page is full unless the listing ended or
+  // 10,000 ids were scanned for it (internal/paging.h); next_offset 0 at
+  // the end.
   absl::StatusOr<MatchPage> List(absl::string_view pool,
                                  absl::string_view member,
                                  const std::vector<MatchState>& states,
                                  int page_size, int64_t offset,
-                                 absl::Time deadline);
+                                 absl::Time deadline) override;
 
   // Live matches and excluded pairs, for snapshots.
   absl::StatusOr<MatchStateLoad> LoadState(absl::string_view pool,
-                                           absl::Time deadline);
+                                           absl::Time deadline) override;
 
  private:
   absl::StatusOr<std::vector<std::string>> AllocateIds(absl::string_view pool,

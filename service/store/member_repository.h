@@ -76,68 +76,9 @@
 #include "service/store/change_feed.h"
 #include "service/store/pool_registry.h"
 #include "service/store/redis_client.h"
+#include "service/store/stores.h"
 
 namespace peermatch::store {
-
-// Role bits as in matcher::RoleBit: bit (1 << role number), so MENTEE = 2,
-// MENTOR = 4, GROUP_MEMBER = 8, FACILITATOR = 16.
-inline constexpr uint32_t kRoleBitMentee = 1u << 1;
-inline constexpr uint32_t kRoleBitMentor = 1u << 2;
-inline constexpr uint32_t kRoleBitsAll = 0x1E;
-
-struct MemberWrite {
-  // A validated, normalized profile (SPEC §2). Its `id` and `blocked` are
-  // kept as hash fields of their own (erasure needs the blocked ids
-  // server-side), mentor_capacity and roles also as plain fields `cap` and
-  // `r` (the match scripts check them atomically); the whole profile but id
-  // and blocked is the payload `p`, in the store's record format
-  // (record_codec.h).
-  matcher::MemberProfile profile;
-  std::optional<int64_t> expected_version;
-};
-
-struct MemberRecord {
-  matcher::MemberProfile profile;  // with id and blocked (sorted)
-  int64_t version = 0;
-  absl::Time update_time;  // millisecond precision
-  const std::string& id() const { return profile.id; }
-};
-
-struct UpsertResult {
-  int64_t version = 0;
-  bool created = false;
-  absl::Time update_time;  // as stored (`t`, millisecond precision)
-};
-
-struct MemberPage {
-  std::vector<MemberRecord> members;  // in id order (byte-wise)
-  // Pass as `after_id` for the next page; empty on the last page.
-  std::string next_after_id;
-  int64_t total_count = 0;  // members in the pool
-};
-
-struct PoolLoad {
-  std::vector<MemberRecord> members;  // in id order
-  // The feed position read before loading: tailing from it replays every
-  // change made during or after the load.
-  StreamId feed_position;
-};
-
-struct DeleteOptions {
-  std::optional<int64_t> expected_version;
-  // When set, an audit entry {action=member.delete, actor, id, t} is appended
-  // to the pool's audit stream in the same script. The actor is a token
-  // name or role, never a secret.
-  std::string actor;
-};
-
-struct DeleteResult {
-  int64_t version = 0;  // the version that was deleted
-  // Other members' block entries about the deleted id that were erased.
-  int64_t erased_block_entries = 0;
-  // The member's live (PROPOSED or ACTIVE) matches that were ended.
-  int64_t matches_ended = 0;
-};
 
 struct MemberRepositoryOptions {
   int64_t feed_max_len = 100000;  // XADD MAXLEN ~ for the change feed
@@ -148,7 +89,7 @@ struct MemberRepositoryOptions {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-class MemberRepository {
+class MemberRepository final : public MemberStore {
  public:
   // SPEC limits (base/limits.h).
   static constexpr int kMaxBatch = base::kMaxBatchSize;
@@ -164,7 +105,7 @@ class MemberRepository {
   // common ones.
   absl::StatusOr<UpsertResult> Upsert(absl::string_view pool,
                                       const MemberWrite& write,
-                                      absl::Time deadline);
+                                      absl::Time deadline) override;
 
   // Up to kMaxBatch writes, pipelined; each gets its own result, in order
   // (validation errors included), and one failing item does not affect the
@@ -173,11 +114,11 @@ class MemberRepository {
   // items may have been applied).
   absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BatchUpsert(
       absl::string_view pool, absl::Span<const MemberWrite> writes,
-      absl::Time deadline);
+      absl::Time deadline) override;
 
   // NOT_FOUND when absent.
   absl::StatusOr<MemberRecord> Get(absl::string_view pool, absl::string_view id,
-                                   absl::Time deadline);
+                                   absl::Time deadline) override;
 
   // Up to `page_size` (1..kMaxPageSize) members with ids > `after_id` ("" =
   // from the start), in id order, plus the pool's member count. A member
@@ -185,7 +126,7 @@ class MemberRepository {
   // shorter than page_size without being the last.
   absl::StatusOr<MemberPage> List(absl::string_view pool, int page_size,
                                   absl::string_view after_id,
-                                  absl::Time deadline);
+                                  absl::Time deadline) override;
 
   // Deletes and erases `id` (see above), ending their live matches. NOT_FOUND
   // when absent; ABORTED on an expected_version mismatch, or when block
@@ -195,12 +136,21 @@ class MemberRepository {
   absl::StatusOr<DeleteResult> Delete(absl::string_view pool,
                                       absl::string_view id,
                                       const DeleteOptions& options,
-                                      absl::Time deadline);
+                                      absl::Time deadline) override;
 
   // The whole pool, for snapshot cold loads: the feed position first, then
   // rounds of ZRANGE BYLEX (load_ids_per_round ids) each followed by one
   // pipeline of HMGETs.
-  absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool, absl::Time deadline);
+  absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool, absl::Time deadline) override;
+
+  absl::StatusOr<bool> PoolExists(absl::string_view pool,
+                                  absl::Time deadline) override {
+    return registry_.Exists(pool, deadline);
+  }
+  absl::StatusOr<std::vector<std::string>> ListPools(
+      absl::Time deadline) override {
+    return registry_.List(deadline);
+  }
 
   PoolRegistry& registry() { return registry_; }
 

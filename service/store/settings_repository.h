@@ -31,14 +31,9 @@
 #include "service/store/pool_registry.h"
 #include "service/store/record_codec.h"
 #include "service/store/redis_client.h"
+#include "service/store/stores.h"
 
 namespace peermatch::store {
-
-struct SettingsRecord {
-  PoolConfig config;
-  int64_t version = 0;
-  absl::Time update_time;
-};
 
 struct SettingsRepositoryOptions {
   int64_t feed_max_len = 100000;
@@ -46,7 +41,7 @@ struct SettingsRepositoryOptions {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-class SettingsRepository {
+class SettingsRepository final : public SettingsStore {
  public:
   static constexpr size_t kMaxPayloadBytes = 64 * 1024;
 
@@ -56,14 +51,14 @@ class SettingsRepository {
 
   // nullopt when the pool never had settings written.
   absl::StatusOr<std::optional<SettingsRecord>> Get(absl::string_view pool,
-                                                    absl::Time deadline);
+                                                    absl::Time deadline) override;
 
   // Stores `config` as the pool's settings; returns the new version (1 for
   // the first write). `expected_version`: absent = unconditional, 0 = never
   // written, N = the stored version must be N.
   absl::StatusOr<int64_t> Put(absl::string_view pool, const PoolConfig& config,
                               std::optional<int64_t> expected_version,
-                              absl::string_view actor, absl::Time deadline);
+                              absl::string_view actor, absl::Time deadline) override;
 
  private:
   RedisClient* client_;

@@ -1,10 +1,13 @@
 // Hand-worked examples for matcher/groups (R-GROUPS, R-REGROUP, R-JOIN).
 #include "matcher/groups.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "matcher/compiled_pool.h"
+#include "matcher/time.h"
 #include "gtest/gtest.h"
 #include "tests/matcher_groups/groups_test_util.h"
 #include "tests/support/status_matchers.h"
@@ -145,6 +148,45 @@ TEST(GroupEligibilityTest, SafetyHoldThenScreeningThenRole) {
   EXPECT_EQ(GroupEligibilityOf(m, s), GroupEligibility::kNoGroupRole);
   m.roles = RoleBit(Role::kFacilitator);
   EXPECT_EQ(GroupEligibilityOf(m, s), GroupEligibility::kEligible);
+}
+
+// Pool statistics count group-eligible members on the compiled snapshot
+// (issue 11: one statement of the rule). Both readings must agree on every
+// combination of the inputs the rule reads.
+TEST(GroupEligibilityTest, CompiledMemberAgreesWithProfile) {
+  const Role kRoles[] = {Role::kMentee, Role::kMentor, Role::kGroupMember,
+                         Role::kFacilitator};
+  std::vector<MemberProfile> profiles;
+  for (int roles = 1; roles < 16; ++roles) {
+    for (int bits = 0; bits < 4; ++bits) {
+      MemberProfile m = SimpleMember(
+          "m" + std::to_string(roles) + "-" + std::to_string(bits));
+      m.roles = 0;
+      for (int r = 0; r < 4; ++r) {
+        if (roles & (1 << r)) m.roles |= RoleBit(kRoles[r]);
+      }
+      m.safety_hold = bits & 1;
+      m.screened = bits & 2;
+      profiles.push_back(m);
+    }
+  }
+  TimeZoneCache zones;
+  ASSERT_OK_AND_ASSIGN(
+      CompiledPool pool,
+      CompiledPool::Compile(profiles, {},
+                            ReferenceWeekContaining(absl::FromUnixSeconds(
+                                1700000000)),
+                            &zones));
+  for (bool screening : {false, true}) {
+    PoolSettings s;
+    s.require_screening = screening;
+    for (const MemberProfile& m : profiles) {
+      std::optional<MemberIndex> i = pool.Find(m.id);
+      ASSERT_TRUE(i.has_value());
+      EXPECT_EQ(GroupEligibilityOf(pool.core(*i), s), GroupEligibilityOf(m, s))
+          << m.id << " screening=" << screening;
+    }
+  }
 }
 
 TEST(GroupEligibilityTest, QualifiesByRoleOrStage) {

@@ -405,6 +405,55 @@ TEST_P(MatchRepositoryTest, EraseMemberEndsMatchesAndLeavesNoTrace) {
   EXPECT_THAT(state.excluded, SizeIs(1));  // bob|m2 stays
 }
 
+// Issue 11: a state filter used to be applied after paging, so a page held
+// fewer than page_size matches even with more to come. Now every page but
+// the last is full, and paging through returns exactly the filtered list
+// (checked against the unfiltered listing, filtered here).
+TEST_P(MatchRepositoryTest, FilteredListsReturnFullPages) {
+  std::vector<Proposal> proposals;
+  std::vector<MentorCapacity> mentors;
+  AddMember("m1");
+  for (int i = 0; i < 40; ++i) {
+    const std::string e = absl::StrCat("e", i);
+    AddMember(e);
+    proposals.push_back({e, "m1", 1, 1});
+  }
+  ASSERT_OK_AND_ASSIGN(CommitResult c,
+                       matches_->CommitProposals(
+                           kPool, Spec(proposals, {Mentor("m1", 40)}), Soon()));
+  ASSERT_THAT(c.created, SizeIs(40));
+  std::vector<std::string> publish;  // every third one becomes ACTIVE
+  for (size_t i = 0; i < c.created.size(); i += 3) {
+    publish.push_back(c.created[i]);
+  }
+  ASSERT_THAT(matches_->Publish(kPool, publish, "coord", Soon()), IsOk());
+
+  ASSERT_OK_AND_ASSIGN(MatchPage all,
+                       matches_->List(kPool, "", {}, 1000, 0, Soon()));
+  ASSERT_THAT(all.matches, SizeIs(40));
+  std::vector<std::string> want;
+  for (const MatchRecord& m : all.matches) {
+    if (m.state == MatchState::kActive) want.push_back(m.id);
+  }
+  ASSERT_THAT(want, SizeIs(publish.size()));
+
+  std::vector<std::string> got;
+  int64_t offset = 0;
+  int pages = 0;
+  do {
+    ASSERT_OK_AND_ASSIGN(MatchPage page,
+                         matches_->List(kPool, "", {MatchState::kActive}, 4,
+                                        offset, Soon()));
+    if (page.next_offset != 0) {
+      EXPECT_THAT(page.matches, SizeIs(4));
+    }
+    for (const MatchRecord& m : page.matches) got.push_back(m.id);
+    offset = page.next_offset;
+    ASSERT_LT(++pages, 20);
+  } while (offset != 0);
+  EXPECT_EQ(got, want);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MatchRepositoryTest,
                          ::testing::Values(Backend::kStandalone,
                                            Backend::kCluster),
