@@ -21,17 +21,20 @@
 #include "service/api/job_runners.h"
 #include "service/api/match_logic.h"
 #include "service/api/matching_service.h"
-#include "service/api/member_codec.h"
 #include "service/api/member_service.h"
 #include "service/api/pool_service.h"
 #include "service/api/server.h"
 #include "service/api/server_config.h"
-#include "service/api/settings_codec.h"
 #include "service/api/unary.h"
 #include "service/auth/token_auth.h"
 #include "service/common/executor.h"
 #include "service/common/flags.h"
 #include "service/common/logging.h"
+#include "service/core/groups.h"
+#include "service/core/matches.h"
+#include "service/core/members.h"
+#include "service/core/pools.h"
+#include "service/core/recommend.h"
 #include "service/jobs/job_flags.h"
 #include "service/jobs/job_worker.h"
 #include "service/snapshot/pool_snapshots.h"
@@ -148,44 +151,25 @@ int Run(int argc, char** argv) {
   Executor executor("rpc", config->worker_threads,
                     static_cast<size_t>(config->max_queue));
   api::RpcRunner runner(&executor, config->max_call, token_auth.get());
+  // The store: one Redis repository per record kind.
+  const int64_t feed_max_len = config->feed_max_len;
   store::MemberRepository members_repo(redis->get(),
-                                       {.feed_max_len = config->feed_max_len});
+                                       {.feed_max_len = feed_max_len});
+  store::SettingsRepository settings_repo(redis->get(),
+                                          {.feed_max_len = feed_max_len});
+  store::MatchRepository match_repo(redis->get(),
+                                    {.feed_max_len = feed_max_len});
+  store::GroupRepository group_repo(redis->get(),
+                                    {.feed_max_len = feed_max_len});
+  store::JobRepository job_repo(redis->get());
   store::ChangeFeed feed(redis->get());
+
+  // The replica's snapshots of the pools it serves.
   snapshot::Sources sources;
   sources.members = &members_repo;
   sources.feed = &feed;
-  store::SettingsRepository settings_repo(
-      redis->get(), {.feed_max_len = config->feed_max_len});
-  sources.load_settings = [&settings_repo](const std::string& pool,
-                                           absl::Time deadline)
-      -> absl::StatusOr<std::pair<matcher::PoolSettings, bool>> {
-    auto rec = settings_repo.Get(pool, deadline);
-    if (!rec.ok()) return rec.status();
-    if (!rec->has_value()) {
-      return std::make_pair(matcher::PoolSettings{}, false);
-    }
-    return std::make_pair((*rec)->config.matcher, true);
-  };
-  store::MatchRepository match_repo(redis->get(),
-                                    {.feed_max_len = config->feed_max_len});
-  sources.load_matches =
-      [&match_repo](
-          const std::string& pool,
-          absl::Time deadline) -> absl::StatusOr<snapshot::MatchState> {
-    auto load = match_repo.LoadState(pool, deadline);
-    if (!load.ok()) return load.status();
-    snapshot::MatchState state;
-    for (const auto& m : load->live) {
-      state.live.push_back({m.mentee, m.mentor, m.active});
-    }
-    for (const auto& x : load->excluded) {
-      state.excluded.push_back({x.mentee, x.mentor,
-                                x.kind == 2
-                                    ? matcher::PairExclusion::kEnded
-                                    : matcher::PairExclusion::kDeclined});
-    }
-    return state;
-  };
+  sources.settings = &settings_repo;
+  sources.matches = &match_repo;
   snapshot::Options snapshot_options;
   snapshot_options.poll_interval = absl::Milliseconds(config->snapshot_poll_ms);
   snapshot_options.idle_evict = absl::Seconds(config->snapshot_idle_evict_s);
@@ -194,53 +178,41 @@ int Run(int argc, char** argv) {
   snapshot::PoolSnapshots snapshots(sources, snapshot_options);
   snapshots.Start();
 
-  store::GroupRepository group_repo(redis->get(),
-                                    {.feed_max_len = config->feed_max_len});
-  api::GroupLogic group_logic(&members_repo, &group_repo, &settings_repo,
-                              config->sync_max_members);
-  api::MemberLogic member_logic(
-      &members_repo,
-      [&snapshots](const std::string& pool, const std::string& id,
-                   const v1::Member* m) {
-        if (m == nullptr) {
-          snapshots.RemoveMember(pool, id);
-          snapshots.InvalidateMatches(pool);
-        } else {
-          snapshots.ApplyMember(pool, id, m->version(),
-                                [m] { return api::ToProfile(*m); });
-        }
-      },
-      [&group_logic](const std::string& pool, const std::string& id,
-                     absl::Time deadline) {
-        return group_logic.RemoveMember(pool, id, deadline);
-      });
+  // The use cases.
+  core::Groups groups_core(&members_repo, &group_repo, &settings_repo,
+                           {.sync_max_members = config->sync_max_members});
+  core::Members members_core(&members_repo, &snapshots, &groups_core);
+  core::Matches matches_core(&match_repo, &members_repo, &settings_repo,
+                             &snapshots,
+                             {.sync_max_members = config->sync_max_members});
+  core::Recommender recommender(&snapshots);
+  core::Pools pools_core(&settings_repo, &match_repo, &group_repo, &snapshots);
+  core::ExpirySweeper expiry(&matches_core,
+                             absl::Seconds(config->expiry_interval_s));
+
+  // The API: validation and conversion around the use cases.
+  api::MemberLogic member_logic(&members_core);
   api::MemberServiceImpl members(&runner, &member_logic);
-  api::MatchingLogic matching_logic(&snapshots);
-  api::MatchLogic match_logic(&match_repo, &settings_repo, &snapshots,
-                              config->sync_max_members,
-                              &members_repo.registry());
+  api::MatchingLogic matching_logic(&recommender);
+  api::MatchLogic match_logic(&matches_core);
   api::MatchingServiceImpl matching(&runner, &matching_logic, &match_logic);
+  api::GroupLogic group_logic(&groups_core);
+  api::GroupServiceImpl groups(&runner, &group_logic);
+  api::PoolLogic pool_logic(&pools_core);
+  api::PoolServiceImpl pools(&runner, &pool_logic);
   // Batch jobs (R-JOBS): this replica's worker runs every kind.
-  store::JobRepository job_repo(redis->get());
   jobs::JobWorker job_worker(&job_repo, *job_options);
   for (v1::JobKind kind :
        {v1::JOB_KIND_MENTOR_MATCHING, v1::JOB_KIND_GROUPS, v1::JOB_KIND_BOTH}) {
     job_worker.RegisterRunner(kind, std::make_shared<api::BatchJobRunner>(
-                                        kind, &match_logic, &group_logic));
+                                        kind, &matches_core, &groups_core));
   }
   api::JobsLogic job_logic(
-      &job_repo, &job_worker, [] { return absl::Now(); },
-      &members_repo.registry());
+      &job_repo, &job_worker, [] { return absl::Now(); }, &members_repo);
   api::JobWatchHub job_watches(&job_logic, *watch_options);
   api::JobsRpc job_rpc(&runner, &job_logic, &job_watches);
   api::CoordinationServiceImpl coordination(&runner, &match_logic, &group_logic,
                                             &job_rpc);
-  api::GroupServiceImpl groups(&runner, &group_logic);
-  api::ExpirySweeper expiry(&match_repo, &members_repo.registry(), &snapshots,
-                            absl::Seconds(config->expiry_interval_s));
-  api::PoolLogic pool_logic(&settings_repo, &snapshots, &match_repo,
-                            &group_repo);
-  api::PoolServiceImpl pools(&runner, &pool_logic);
 
   api::ServerDeps deps;
   store::RedisClient* client = redis->get();

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "service/api/conversions.h"
-#include "service/api/pool_check.h"
+#include "service/core/known_pool.h"
 #include "service/api/status.h"
 #include "service/api/validation.h"
 #include "base/status_macros.h"
@@ -117,7 +117,9 @@ absl::Status JobsLogic::StartJob(const v1::StartJobRequest& req,
   }
   CheckOptions(req, &errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  RETURN_IF_ERROR(RequireKnownPool(pools_, req.pool(), call.deadline));
+  if (pools_ != nullptr) {
+    RETURN_IF_ERROR(core::RequireKnownPool(pools_, req.pool(), call.deadline));
+  }
   if (worker_ == nullptr || !worker_->HasRunner(req.kind())) {
     return absl::UnimplementedError(
         absl::StrCat("jobs of kind ", v1::JobKind_Name(req.kind()),
@@ -183,7 +185,9 @@ absl::Status JobsLogic::ListJobs(const v1::ListJobsRequest& req,
                "is not a token from a previous response for this pool");
   }
   RETURN_IF_ERROR(errors.ToStatus());
-  RETURN_IF_ERROR(RequireKnownPool(pools_, req.pool(), call.deadline));
+  if (pools_ != nullptr) {
+    RETURN_IF_ERROR(core::RequireKnownPool(pools_, req.pool(), call.deadline));
+  }
   const int size = req.page_size() == 0 ? kDefaultJobPageSize : req.page_size();
   ASSIGN_OR_RETURN(store::JobPage page,
                    repo_->List(req.pool(), size, before, call.deadline));

@@ -61,7 +61,7 @@
 #include "service/common/flags.h"
 #include "service/jobs/job_worker.h"
 #include "service/store/job_repository.h"
-#include "service/store/pool_registry.h"
+#include "service/store/stores.h"
 
 namespace peermatch::api {
 
@@ -78,7 +78,7 @@ class JobsLogic {
   JobsLogic(
       store::JobRepository* repo, jobs::JobWorker* worker,
       std::function<absl::Time()> clock = [] { return absl::Now(); },
-      store::PoolRegistry* pools = nullptr)
+      store::MemberStore* pools = nullptr)
       : repo_(repo), worker_(worker), clock_(std::move(clock)), pools_(pools) {}
 
   absl::Status StartJob(const v1::StartJobRequest& req, const CallInfo& call,
@@ -104,7 +104,7 @@ class JobsLogic {
   store::JobRepository* repo_;
   jobs::JobWorker* worker_;
   std::function<absl::Time()> clock_;
-  store::PoolRegistry* pools_;  // unknown pools are NOT_FOUND; may be null
+  store::MemberStore* pools_;  // unknown pools are NOT_FOUND; may be null
 };
 
 struct JobWatchOptions {

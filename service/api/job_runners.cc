@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "peermatch/v1/coordination_service.pb.h"
 #include "base/status_macros.h"
+#include "service/api/core_codec.h"
 
 namespace peermatch::api {
 
@@ -36,22 +37,23 @@ absl::StatusOr<std::string> BatchJobRunner::Run(jobs::JobContext& ctx) {
     return absl::OkStatus();
   };
   v1::JobResult result;
+  const core::Call call{ctx.actor(), ctx.deadline()};
   if (matching) {
     ASSIGN_OR_RETURN(
         auto run,
         matches_->PlanAndCommit(
-            ctx.pool(), options.matching_options(), ctx.reference_time(),
-            ctx.actor(), ctx.job_id(), ctx.fencing_token(), ctx.deadline(),
+            ctx.pool(), MatchingOptionsFromProto(options.matching_options()),
+            ctx.reference_time(), call, ctx.job_id(), ctx.fencing_token(),
             progress(0, grouping ? 50 : 100), enter_commit));
-    *result.mutable_matching() = std::move(run.first.report);
+    *result.mutable_matching() = MatchingReportToProto(run.first.report);
   }
   if (grouping) {
     if (!entered && ctx.Cancelled()) {
       return absl::CancelledError("job cancelled");
     }
-    absl::StatusOr<GroupRun> run = groups_->PlanAndCommit(
-        ctx.pool(), options.grouping_options(), ctx.reference_time(),
-        ctx.actor(), ctx.job_id(), ctx.fencing_token(), ctx.deadline(),
+    absl::StatusOr<core::GroupRun> run = groups_->PlanAndCommit(
+        ctx.pool(), GroupingOptionsFromProto(options.grouping_options()),
+        ctx.reference_time(), call, ctx.job_id(), ctx.fencing_token(),
         progress(matching ? 50 : 0, 100), enter_commit);
     if (!run.ok() && matching) {
       // BOTH is two commits: the matches are in (valid proposals a
@@ -63,7 +65,7 @@ absl::StatusOr<std::string> BatchJobRunner::Run(jobs::JobContext& ctx) {
               " new proposals); grouping failed: ", run.status().message()));
     }
     if (!run.ok()) return run.status();
-    *result.mutable_grouping() = std::move(run->report);
+    *result.mutable_grouping() = GroupingReportToProto(run->report);
   }
   return result.SerializeAsString();
 }

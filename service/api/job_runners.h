@@ -1,6 +1,6 @@
 // The batch runs behind coordinator jobs (SPEC §7, R-JOBS):
-// MENTOR_MATCHING (batch stable matching, MatchLogic), GROUPS (regrouping,
-// GroupLogic) and BOTH (matching, then groups). Each plans from the pool as
+// MENTOR_MATCHING (batch stable matching, core::Matches), GROUPS
+// (regrouping, core::Groups) and BOTH (matching, then groups). Each plans from the pool as
 // it is, then makes its one fenced, all-or-nothing commit, so a cancelled,
 // failed or taken-over run leaves the pool as it was.
 //
@@ -19,23 +19,24 @@
 
 #include "absl/status/statusor.h"
 #include "peermatch/v1/job.pb.h"
-#include "service/api/group_logic.h"
-#include "service/api/match_logic.h"
+#include "service/core/groups.h"
+#include "service/core/matches.h"
 #include "service/jobs/job_runner.h"
 
 namespace peermatch::api {
 
 class BatchJobRunner final : public jobs::JobRunner {
  public:
-  BatchJobRunner(v1::JobKind kind, MatchLogic* matches, GroupLogic* groups)
+  BatchJobRunner(v1::JobKind kind, core::Matches* matches,
+                 core::Groups* groups)
       : kind_(kind), matches_(matches), groups_(groups) {}
 
   absl::StatusOr<std::string> Run(jobs::JobContext& ctx) override;
 
  private:
   v1::JobKind kind_;
-  MatchLogic* matches_;
-  GroupLogic* groups_;
+  core::Matches* matches_;
+  core::Groups* groups_;
 };
 
 }  // namespace peermatch::api

@@ -1,9 +1,8 @@
-// Matches through the service (R-STABLE, R-LIFECYCLE, R-MATCHREC): the
-// synchronous batch run, publishing, manual matches, members' answers,
-// ending, reading — validation and conversion around MatchRepository, with
-// the replica's snapshot told about every write at once.
+// Matches through the API (R-STABLE, R-LIFECYCLE, R-MATCHREC): validates
+// each request against the SPEC's limits, converts it, and calls the use
+// case in core::Matches, which owns the rules and the snapshot notification.
 //
-//   MatchLogic logic(&matches, &settings, &snapshots, config.sync_max_members);
+//   MatchLogic logic(&core_matches);
 //   RETURN_IF_ERROR(logic.RunMatching(request, call, &response));
 //
 // The gRPC adapters (MatchingServiceImpl, CoordinationServiceImpl) call
@@ -11,39 +10,17 @@
 #ifndef PEERMATCH_SERVICE_API_MATCH_LOGIC_H_
 #define PEERMATCH_SERVICE_API_MATCH_LOGIC_H_
 
-#include <atomic>
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <thread>
-
 #include "absl/status/status.h"
-#include "absl/synchronization/notification.h"
-#include "absl/time/time.h"
 #include "peermatch/v1/coordination_service.pb.h"
 #include "peermatch/v1/matching_service.pb.h"
-#include "service/api/batch_runner.h"
 #include "service/api/unary.h"
-#include "service/snapshot/pool_snapshots.h"
-#include "service/store/match_repository.h"
-#include "service/store/pool_registry.h"
-#include "service/store/settings_repository.h"
+#include "service/core/matches.h"
 
 namespace peermatch::api {
 
-v1::Match MatchToProto(const store::MatchRecord& m, absl::string_view pool);
-
 class MatchLogic {
  public:
-  MatchLogic(store::MatchRepository* matches,
-             store::SettingsRepository* settings,
-             snapshot::PoolSnapshots* snapshots, int64_t sync_max_members,
-             store::PoolRegistry* pools = nullptr)
-      : pools_(pools),
-        matches_(matches),
-        settings_(settings),
-        snapshots_(snapshots),
-        sync_max_members_(sync_max_members) {}
+  explicit MatchLogic(core::Matches* matches) : matches_(matches) {}
 
   // Coordinators.
   absl::Status RunMatching(const v1::RunMatchingRequest& req,
@@ -67,40 +44,8 @@ class MatchLogic {
   absl::Status List(const v1::ListMatchesRequest& req, const CallInfo& call,
                     v1::ListMatchesResponse* resp);
 
-  // Plans and commits a batch run; shared by RunMatching and
-  // MENTOR_MATCHING jobs (which pass their fencing token and job id).
-  // Retries when the snapshot lagged behind a mentor's profile.
-  absl::StatusOr<std::pair<MatchingPlan, store::CommitResult>> PlanAndCommit(
-      const std::string& pool, const v1::MatchingOptions& options,
-      absl::Time reference_time, const std::string& actor,
-      const std::string& job_id, std::optional<int64_t> fencing_token,
-      absl::Time deadline, const ProgressFn& progress,
-      const std::function<absl::Status()>& before_commit = {});
-
  private:
-  store::PoolRegistry* pools_;  // unknown pools are NOT_FOUND; may be null
-  store::MatchRepository* matches_;
-  store::SettingsRepository* settings_;
-  snapshot::PoolSnapshots* snapshots_;
-  int64_t sync_max_members_;
-};
-
-// Expires PROPOSED matches past the pool's proposal TTL (SPEC §4), for every
-// registered pool, every `interval`, on its own thread.
-class ExpirySweeper {
- public:
-  ExpirySweeper(store::MatchRepository* matches, store::PoolRegistry* registry,
-                snapshot::PoolSnapshots* snapshots, absl::Duration interval);
-  ~ExpirySweeper();
-
- private:
-  void Loop();
-  store::MatchRepository* matches_;
-  store::PoolRegistry* registry_;
-  snapshot::PoolSnapshots* snapshots_;
-  absl::Duration interval_;
-  absl::Notification stop_;
-  std::thread thread_;
+  core::Matches* matches_;
 };
 
 }  // namespace peermatch::api

@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "matcher/recommend.h"
-#include "matcher/time.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
 #include "base/status_macros.h"
@@ -40,27 +39,10 @@ void CheckReferenceTime(const google::protobuf::Timestamp& t, bool has,
   }
 }
 
-absl::Status CheckWeekMatches(const google::protobuf::Timestamp& t, bool has,
-                              const matcher::CompiledPool& pool) {
-  if (!has) return absl::OkStatus();
-  matcher::ReferenceWeek week =
-      matcher::ReferenceWeekContaining(absl::FromUnixSeconds(t.seconds()));
-  if (week.start != pool.week().start) {
-    return absl::FailedPreconditionError(
-        "reference_time: real-time calls answer for the current reference "
-        "week; use a batch run or `peermatch plan` for another week");
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<matcher::MemberIndex> FindMember(const matcher::CompiledPool& p,
-                                                const std::string& id,
-                                                const char* what) {
-  std::optional<matcher::MemberIndex> i = p.Find(id);
-  if (!i.has_value()) {
-    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
-  }
-  return *i;
+std::optional<absl::Time> ReferenceTime(const google::protobuf::Timestamp& t,
+                                        bool has) {
+  if (!has) return std::nullopt;
+  return absl::FromUnixSeconds(t.seconds());
 }
 
 }  // namespace
@@ -111,48 +93,33 @@ absl::Status MatchingLogic::Recommend(const v1::RecommendMentorsRequest& req,
   CheckReferenceTime(req.reference_time(), req.has_reference_time(), &errors);
   RETURN_IF_ERROR(errors.ToStatus());
 
-  return snapshots_->Read(
-      req.pool(), deadline,
-      [&](const snapshot::PoolView& view) -> absl::Status {
-        const matcher::CompiledPool& pool = view.pool();
-        RETURN_IF_ERROR(CheckWeekMatches(req.reference_time(),
-                                         req.has_reference_time(), pool));
-        ASSIGN_OR_RETURN(matcher::MemberIndex e,
-                         FindMember(pool, req.mentee_id(), "mentee"));
-        matcher::RecommendRequest r;
-        r.mentee = e;
-        r.k = req.k() == 0 ? 10 : req.k();
-        for (const std::string& id : req.exclude_ids()) {
-          if (auto i = pool.Find(id)) r.exclude.push_back(*i);
-        }
-        std::optional<matcher::Scorer> override_scorer;
-        if (req.has_mentee_weights() || req.has_min_score()) {
-          matcher::PoolSettings s = view.settings();
-          FieldErrors werrors;
-          MergeWeights(req.mentee_weights(), "mentee_weights",
-                       &s.mentee_weights, &werrors);
-          RETURN_IF_ERROR(werrors.ToStatus());
-          if (req.has_min_score()) s.min_score = req.min_score();
-          ASSIGN_OR_RETURN(matcher::Scorer sc,
-                           matcher::Scorer::Create(pool, s));
-          override_scorer.emplace(std::move(sc));
-          r.scorer = &*override_scorer;
-        }
-        ASSIGN_OR_RETURN(
-            matcher::RecommendResult result,
-            matcher::RecommendMentors(view.free_mentor_index(), r));
-        for (const matcher::Recommendation& rec : result.mentors) {
-          v1::Recommendation* out = resp->add_recommendations();
-          out->set_mentor_id(pool.id(rec.mentor));
-          out->set_score(rec.mentee_micros / 1e6);
-          out->set_free_capacity(view.free_capacity(rec.mentor));
-          ExplanationToProto(rec.explanation, req.mentee_id(),
-                             pool.id(rec.mentor), pool.week().start,
-                             out->mutable_explanation());
-        }
-        resp->set_snapshot_version(static_cast<int64_t>(view.position().ms));
-        return absl::OkStatus();
-      });
+  core::RecommendQuery q;
+  q.mentee = req.mentee_id();
+  q.k = req.k() == 0 ? 10 : req.k();
+  q.exclude.assign(req.exclude_ids().begin(), req.exclude_ids().end());
+  q.reference_time =
+      ReferenceTime(req.reference_time(), req.has_reference_time());
+  if (req.has_mentee_weights() || req.has_min_score()) {
+    q.adjust = [&req](matcher::PoolSettings* s) {
+      FieldErrors werrors;
+      MergeWeights(req.mentee_weights(), "mentee_weights", &s->mentee_weights,
+                   &werrors);
+      if (req.has_min_score()) s->min_score = req.min_score();
+      return werrors.ToStatus();
+    };
+  }
+  ASSIGN_OR_RETURN(core::Recommendations result,
+                   recommender_->Recommend(req.pool(), q, deadline));
+  for (const core::Recommendation& rec : result.mentors) {
+    v1::Recommendation* out = resp->add_recommendations();
+    out->set_mentor_id(rec.mentor_id);
+    out->set_score(rec.mentee_micros / 1e6);
+    out->set_free_capacity(rec.free_capacity);
+    ExplanationToProto(rec.explanation, req.mentee_id(), rec.mentor_id,
+                       result.week_start, out->mutable_explanation());
+  }
+  resp->set_snapshot_version(result.snapshot_version);
+  return absl::OkStatus();
 }
 
 absl::Status MatchingLogic::Explain(const v1::ExplainPairRequest& req,
@@ -164,36 +131,26 @@ absl::Status MatchingLogic::Explain(const v1::ExplainPairRequest& req,
   CheckMemberId(req.mentor_id(), "mentor_id", &errors);
   CheckReferenceTime(req.reference_time(), req.has_reference_time(), &errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  return snapshots_->Read(
-      req.pool(), deadline,
-      [&](const snapshot::PoolView& view) -> absl::Status {
-        const matcher::CompiledPool& pool = view.pool();
-        RETURN_IF_ERROR(CheckWeekMatches(req.reference_time(),
-                                         req.has_reference_time(), pool));
-        ASSIGN_OR_RETURN(matcher::MemberIndex e,
-                         FindMember(pool, req.mentee_id(), "mentee"));
-        ASSIGN_OR_RETURN(matcher::MemberIndex m,
-                         FindMember(pool, req.mentor_id(), "mentor"));
-        const matcher::Scorer* scorer = &view.scorer();
-        std::optional<matcher::Scorer> override_scorer;
-        if (req.has_mentee_weights() || req.has_mentor_weights()) {
-          matcher::PoolSettings s = view.settings();
-          FieldErrors werrors;
-          MergeWeights(req.mentee_weights(), "mentee_weights",
-                       &s.mentee_weights, &werrors);
-          MergeWeights(req.mentor_weights(), "mentor_weights",
-                       &s.mentor_weights, &werrors);
-          RETURN_IF_ERROR(werrors.ToStatus());
-          ASSIGN_OR_RETURN(matcher::Scorer sc,
-                           matcher::Scorer::Create(pool, s));
-          override_scorer.emplace(std::move(sc));
-          scorer = &*override_scorer;
-        }
-        ExplanationToProto(scorer->Explain(e, m), req.mentee_id(),
-                           req.mentor_id(), pool.week().start,
-                           resp->mutable_explanation());
-        return absl::OkStatus();
-      });
+  core::MatcherPatch adjust;
+  if (req.has_mentee_weights() || req.has_mentor_weights()) {
+    adjust = [&req](matcher::PoolSettings* s) {
+      FieldErrors werrors;
+      MergeWeights(req.mentee_weights(), "mentee_weights", &s->mentee_weights,
+                   &werrors);
+      MergeWeights(req.mentor_weights(), "mentor_weights", &s->mentor_weights,
+                   &werrors);
+      return werrors.ToStatus();
+    };
+  }
+  ASSIGN_OR_RETURN(
+      core::Explanation ex,
+      recommender_->Explain(
+          req.pool(), req.mentee_id(), req.mentor_id(),
+          ReferenceTime(req.reference_time(), req.has_reference_time()),
+          adjust, deadline));
+  ExplanationToProto(ex.explanation, req.mentee_id(), req.mentor_id(),
+                     ex.week_start, resp->mutable_explanation());
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendMentors(

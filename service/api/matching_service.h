@@ -1,7 +1,7 @@
 // MatchingService (R-RECOMMEND, R-SCORE; lifecycle RPCs follow): real-time
 // answers from the replica's pool snapshot, never from a Redis scan.
 //
-//   MatchingLogic logic(&snapshots);
+//   MatchingLogic logic(&recommender);   // core::Recommender
 //   MatchingServiceImpl service(&runner, &logic);
 #ifndef PEERMATCH_SERVICE_API_MATCHING_SERVICE_H_
 #define PEERMATCH_SERVICE_API_MATCHING_SERVICE_H_
@@ -13,7 +13,7 @@
 #include "peermatch/v1/matching_service.grpc.pb.h"
 #include "service/api/match_logic.h"
 #include "service/api/unary.h"
-#include "service/snapshot/pool_snapshots.h"
+#include "service/core/recommend.h"
 
 namespace peermatch::api {
 
@@ -25,8 +25,8 @@ void ExplanationToProto(const matcher::PairExplanation& in,
 
 class MatchingLogic {
  public:
-  explicit MatchingLogic(snapshot::PoolSnapshots* snapshots)
-      : snapshots_(snapshots) {}
+  explicit MatchingLogic(core::Recommender* recommender)
+      : recommender_(recommender) {}
 
   absl::Status Recommend(const v1::RecommendMentorsRequest& req,
                          absl::Time deadline,
@@ -35,7 +35,7 @@ class MatchingLogic {
                        v1::ExplainPairResponse* resp);
 
  private:
-  snapshot::PoolSnapshots* snapshots_;
+  core::Recommender* recommender_;
 };
 
 class MatchingServiceImpl final : public v1::MatchingService::CallbackService {

@@ -38,12 +38,11 @@ absl::Status MemberLogic::Upsert(const v1::UpsertMemberRequest& req,
                        "expected_version", &errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(
-      store::UpsertResult r,
-      repo_->Upsert(req.pool(), ToMemberWrite(member, ExpectedVersion(req)),
-                    deadline));
-  member.set_version(r.version);
-  SetTimestamp(r.update_time, member.mutable_update_time());
-  if (on_write_) on_write_(req.pool(), member.id(), &member);
+      core::UpsertedMember r,
+      members_->Upsert(req.pool(), ToMemberWrite(member, ExpectedVersion(req)),
+                       deadline));
+  member.set_version(r.member.version);
+  SetTimestamp(r.member.update_time, member.mutable_update_time());
   *resp->mutable_member() = std::move(member);
   resp->set_created(r.created);
   return absl::OkStatus();
@@ -74,7 +73,6 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
 
   // Validate each member on its own; only valid ones go to Redis.
   std::vector<store::MemberWrite> writes;
-  std::vector<v1::Member> normalized;  // normalized[k] is writes[k]'s member
   std::vector<int> write_index;        // position in the request of writes[k]
   resp->mutable_results()->Reserve(req.requests_size());
   for (int i = 0; i < req.requests_size(); ++i) {
@@ -94,21 +92,16 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
       continue;
     }
     writes.push_back(ToMemberWrite(member, ExpectedVersion(item)));
-    normalized.push_back(std::move(member));
     write_index.push_back(i);
   }
   if (!writes.empty()) {
     ASSIGN_OR_RETURN(auto outcomes,
-                     repo_->BatchUpsert(req.pool(), writes, deadline));
+                     members_->BatchUpsert(req.pool(), writes, deadline));
     for (size_t k = 0; k < outcomes.size(); ++k) {
       v1::UpsertResult* result = resp->mutable_results(write_index[k]);
       if (outcomes[k].ok()) {
         result->set_version(outcomes[k]->version);
         result->set_created(outcomes[k]->created);
-        if (on_write_) {
-          normalized[k].set_version(outcomes[k]->version);
-          on_write_(req.pool(), writes[k].profile.id, &normalized[k]);
-        }
       } else {
         result->set_code(static_cast<int>(outcomes[k].status().code()));
         result->set_message(std::string(outcomes[k].status().message()));
@@ -130,7 +123,7 @@ absl::Status MemberLogic::Get(const v1::GetMemberRequest& req,
   CheckMemberId(req.id(), "id", &errors);
   RETURN_IF_ERROR(errors.ToStatus());
   ASSIGN_OR_RETURN(store::MemberRecord r,
-                   repo_->Get(req.pool(), req.id(), deadline));
+                   members_->Get(req.pool(), req.id(), deadline));
   *resp->mutable_member() = FromMemberRecord(r);
   return absl::OkStatus();
 }
@@ -157,7 +150,7 @@ absl::Status MemberLogic::List(const v1::ListMembersRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   int size = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
   ASSIGN_OR_RETURN(store::MemberPage page,
-                   repo_->List(req.pool(), size, after, deadline));
+                   members_->List(req.pool(), size, after, deadline));
   for (const store::MemberRecord& r : page.members) {
     *resp->add_members() = FromMemberRecord(r);
   }
@@ -178,34 +171,13 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
     errors.Add("expected_version", "must be >= 1");
   }
   RETURN_IF_ERROR(errors.ToStatus());
-  // Erasure (SPEC §9): the member's group is repaired or dissolved first;
-  // then one script removes the profile, its indexes, other members' block
-  // entries about them, and ends their matches (blanking their id and
-  // dropping their exclusions). Each step is atomic; a failure between them
-  // leaves the member in place, so retrying the delete completes it.
-  ASSIGN_OR_RETURN(store::MemberRecord existing,
-                   repo_->Get(req.pool(), req.id(), deadline));
-  if (req.has_expected_version() &&
-      existing.version != req.expected_version()) {
-    return absl::AbortedError(absl::StrCat("version mismatch: expected ",
-                                           req.expected_version(), ", stored ",
-                                           existing.version));
-  }
-  int groups_changed = 0;
-  if (erase_groups_) {
-    ASSIGN_OR_RETURN(groups_changed,
-                     erase_groups_(req.pool(), req.id(), deadline));
-  }
-  store::DeleteOptions options;
-  if (req.has_expected_version()) {
-    options.expected_version = req.expected_version();
-  }
-  options.actor = actor;
-  ASSIGN_OR_RETURN(store::DeleteResult r,
-                   repo_->Delete(req.pool(), req.id(), options, deadline));
-  if (on_write_) on_write_(req.pool(), req.id(), nullptr);
+  std::optional<int64_t> expected;
+  if (req.has_expected_version()) expected = req.expected_version();
+  ASSIGN_OR_RETURN(core::Erasure r,
+                   members_->Delete(req.pool(), req.id(), expected,
+                                    {actor, deadline}));
   resp->set_matches_ended(static_cast<int32_t>(r.matches_ended));
-  resp->set_groups_changed(groups_changed);
+  resp->set_groups_changed(r.groups_changed);
   return absl::OkStatus();
 }
 

@@ -1,46 +1,29 @@
 // MemberService (R-MEMBER, R-STORE): the logic, and its gRPC adapter.
 //
-//   store::MemberRepository repo(&redis);
-//   MemberLogic logic(&repo);                 // plain GoogleTest-able
+//   core::Members members(&repo, &snapshots, &groups);
+//   MemberLogic logic(&members);
 //   MemberServiceImpl service(&runner, &logic);
 //   builder.RegisterService(&service);
 //
 // MemberLogic validates and normalizes every field (validation.h), converts
-// to the store's records (member_codec.h), calls the repository and converts
-// back; it knows nothing of gRPC. MemberServiceImpl only moves calls onto the
-// executor (unary.h) and back.
+// to the domain's records (member_codec.h), calls core::Members and converts
+// back. MemberServiceImpl only moves calls onto the executor (unary.h).
 #ifndef PEERMATCH_SERVICE_API_MEMBER_SERVICE_H_
 #define PEERMATCH_SERVICE_API_MEMBER_SERVICE_H_
 
-#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "peermatch/v1/member_service.grpc.pb.h"
 #include "service/api/unary.h"
-#include "service/store/member_repository.h"
+#include "service/core/members.h"
 
 namespace peermatch::api {
 
 class MemberLogic {
  public:
-  // Called after every successful write, so the replica's snapshot sees its
-  // own writes at once: (pool, id, the stored member with its new version,
-  // or null after a delete). May be empty.
-  using WriteHook = std::function<void(const std::string&, const std::string&,
-                                       const v1::Member*)>;
-
-  // Takes a deleted member out of their group (repair or dissolve) and
-  // returns the number of groups changed. May be empty.
-  using GroupEraser = std::function<absl::StatusOr<int>(
-      const std::string& pool, const std::string& id, absl::Time deadline)>;
-
-  MemberLogic(store::MemberRepository* repo, WriteHook on_write = {},
-              GroupEraser erase_groups = {})
-      : repo_(repo),
-        on_write_(std::move(on_write)),
-        erase_groups_(std::move(erase_groups)) {}
+  explicit MemberLogic(core::Members* members) : members_(members) {}
 
   absl::Status Upsert(const v1::UpsertMemberRequest& req, absl::Time deadline,
                       v1::UpsertMemberResponse* resp);
@@ -56,9 +39,7 @@ class MemberLogic {
                       v1::DeleteMemberResponse* resp);
 
  private:
-  store::MemberRepository* repo_;
-  WriteHook on_write_;
-  GroupEraser erase_groups_;
+  core::Members* members_;
 };
 
 class MemberServiceImpl final : public v1::MemberService::CallbackService {

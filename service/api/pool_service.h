@@ -9,22 +9,13 @@
 #include "absl/time/time.h"
 #include "peermatch/v1/pool_service.grpc.pb.h"
 #include "service/api/unary.h"
-#include "service/snapshot/pool_snapshots.h"
-#include "service/store/group_repository.h"
-#include "service/store/match_repository.h"
-#include "service/store/settings_repository.h"
+#include "service/core/pools.h"
 
 namespace peermatch::api {
 
 class PoolLogic {
  public:
-  PoolLogic(store::SettingsRepository* settings,
-            snapshot::PoolSnapshots* snapshots, store::MatchRepository* matches,
-            store::GroupRepository* groups)
-      : settings_(settings),
-        snapshots_(snapshots),
-        matches_(matches),
-        groups_(groups) {}
+  explicit PoolLogic(core::Pools* pools) : pools_(pools) {}
 
   absl::Status GetSettings(const v1::GetPoolSettingsRequest& req,
                            absl::Time deadline,
@@ -36,10 +27,7 @@ class PoolLogic {
                         v1::GetPoolStatsResponse* resp);
 
  private:
-  store::SettingsRepository* settings_;
-  snapshot::PoolSnapshots* snapshots_;
-  store::MatchRepository* matches_;
-  store::GroupRepository* groups_;
+  core::Pools* pools_;
 };
 
 class PoolServiceImpl final : public v1::PoolService::CallbackService {

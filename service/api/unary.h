@@ -36,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "service/auth/token_auth.h"
 #include "service/common/executor.h"
+#include "service/core/types.h"
 
 namespace peermatch::api {
 
@@ -46,6 +47,9 @@ struct CallInfo {
   // configured (R-SEC), else "unauthenticated".
   std::string actor = "unauthenticated";
   grpc::CallbackServerContext* context = nullptr;
+
+  // Who and until when, as the core use cases take it.
+  core::Call core() const { return {actor, deadline}; }
 };
 
 class RpcRunner {

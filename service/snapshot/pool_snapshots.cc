@@ -120,10 +120,11 @@ absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
   absl::Time start = absl::Now();
   matcher::PoolSettings settings;
   bool has_settings = false;
-  if (sources_.load_settings) {
-    ASSIGN_OR_RETURN(auto s, sources_.load_settings(entry->pool, deadline));
-    settings = s.first;
-    has_settings = s.second;
+  if (sources_.settings != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> s,
+                     sources_.settings->Get(entry->pool, deadline));
+    has_settings = s.has_value();
+    if (has_settings) settings = s->config.matcher;
   }
   ASSIGN_OR_RETURN(store::PoolLoad load,
                    sources_.members->LoadAll(entry->pool, deadline));
@@ -265,15 +266,17 @@ void PoolSnapshots::RemoveMember(const std::string& pool,
 }
 
 absl::Status PoolSnapshots::Refresh(Entry* entry, absl::Time deadline) {
-  if (entry->settings_stale.exchange(false) && sources_.load_settings) {
-    auto s = sources_.load_settings(entry->pool, deadline);
+  if (entry->settings_stale.exchange(false) && sources_.settings != nullptr) {
+    absl::StatusOr<std::optional<store::SettingsRecord>> s =
+        sources_.settings->Get(entry->pool, deadline);
     if (!s.ok()) {
       entry->settings_stale = true;
       return s.status();
     }
     absl::MutexLock lock(&entry->mu);
-    entry->settings = s->first;
-    entry->has_settings = s->second;
+    entry->settings =
+        s->has_value() ? (*s)->config.matcher : matcher::PoolSettings{};
+    entry->has_settings = s->has_value();
     ++entry->generation;
   }
   if (entry->matches_stale.exchange(false)) {
@@ -287,20 +290,21 @@ absl::Status PoolSnapshots::Refresh(Entry* entry, absl::Time deadline) {
 }
 
 absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
-  if (!sources_.load_matches) return absl::OkStatus();
-  ASSIGN_OR_RETURN(MatchState state,
-                   sources_.load_matches(entry->pool, deadline));
+  if (sources_.matches == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(store::MatchStateLoad state,
+                   sources_.matches->LoadState(entry->pool, deadline));
   absl::flat_hash_map<std::string, int> loads, active_loads;
   absl::flat_hash_map<std::string, bool> mentees;
-  for (const LiveMatch& m : state.live) {
+  for (const store::LiveMatchRow& m : state.live) {
     ++loads[m.mentor];
     if (m.active) ++active_loads[m.mentor];
     mentees[m.mentee] = m.active;
   }
   absl::flat_hash_set<std::string> excluded;
-  for (const matcher::ExcludedPair& p : state.excluded) {
-    excluded.insert(p.a < p.b ? absl::StrCat(p.a, "\x1f", p.b)
-                              : absl::StrCat(p.b, "\x1f", p.a));
+  for (const store::ExcludedPairRow& p : state.excluded) {
+    excluded.insert(p.mentee < p.mentor
+                        ? absl::StrCat(p.mentee, "\x1f", p.mentor)
+                        : absl::StrCat(p.mentor, "\x1f", p.mentee));
   }
   bool shrank = false;
   {
@@ -309,8 +313,8 @@ absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
       if (!excluded.contains(k)) shrank = true;
     }
     if (!shrank) {
-      for (const matcher::ExcludedPair& p : state.excluded) {
-        entry->compiled->AddExclusion(p);
+      for (const store::ExcludedPairRow& p : state.excluded) {
+        entry->compiled->AddExclusion({p.mentee, p.mentor, p.kind});
       }
       entry->excluded = std::move(excluded);
       entry->loads = std::move(loads);

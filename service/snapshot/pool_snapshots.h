@@ -60,35 +60,20 @@
 #include "matcher/scoring.h"
 #include "matcher/time.h"
 #include "service/store/change_feed.h"
-#include "service/store/member_repository.h"
+#include "service/store/stores.h"
 
 namespace peermatch::snapshot {
 
-// A pool's match state as the snapshot needs it: live (PROPOSED or ACTIVE)
-// matches for capacity accounting, and pairs that may never be matched again.
-struct LiveMatch {
-  std::string mentee;
-  std::string mentor;
-  bool active = false;  // ACTIVE; otherwise PROPOSED
-};
-struct MatchState {
-  std::vector<LiveMatch> live;
-  std::vector<matcher::ExcludedPair> excluded;
-};
-
-// Where snapshots come from.
+// Where snapshots come from: the store's interfaces (stores.h), so the
+// snapshot needs no conversion code from its callers.
 struct Sources {
-  store::MemberRepository* members = nullptr;
+  store::MemberStore* members = nullptr;
   store::ChangeFeed* feed = nullptr;
-  // Returns the pool's settings (defaults when never set) and whether the
-  // pool has stored settings at all. May be empty: defaults.
-  std::function<absl::StatusOr<std::pair<matcher::PoolSettings, bool>>(
-      const std::string& pool, absl::Time deadline)>
-      load_settings;
-  // The pool's match state. May be empty: no matches.
-  std::function<absl::StatusOr<MatchState>(const std::string& pool,
-                                           absl::Time deadline)>
-      load_matches;
+  // The pool's settings; may be null: defaults, and a pool exists only
+  // through its members.
+  store::SettingsStore* settings = nullptr;
+  // The pool's live matches and excluded pairs; may be null: no matches.
+  store::MatchStore* matches = nullptr;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 

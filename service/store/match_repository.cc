@@ -1017,7 +1017,9 @@ absl::StatusOr<MatchStateLoad> MatchRepository::LoadState(
     if (pair.size() != 2) continue;
     int kind = 1;
     (void)absl::SimpleAtoi(excluded[i + 1], &kind);
-    out.excluded.push_back({pair[0], pair[1], kind});
+    out.excluded.push_back({pair[0], pair[1],
+                            kind == 2 ? matcher::PairExclusion::kEnded
+                                      : matcher::PairExclusion::kDeclined});
   }
   return out;
 }

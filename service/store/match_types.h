@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "matcher/compiled_pool.h"
 
 namespace peermatch::store {
 
@@ -109,7 +110,8 @@ struct LiveMatchRow {
 struct ExcludedPairRow {
   std::string mentee;
   std::string mentor;
-  int kind = 1;  // 1 declined, 2 ended with exclude
+  // Stored as 1 (declined) or 2 (ended with exclude), the matcher's numbers.
+  matcher::PairExclusion kind = matcher::PairExclusion::kDeclined;
 };
 
 struct MatchStateLoad {

@@ -411,7 +411,6 @@ TEST_P(MatchRepositoryTest, EraseMemberEndsMatchesAndLeavesNoTrace) {
 // (checked against the unfiltered listing, filtered here).
 TEST_P(MatchRepositoryTest, FilteredListsReturnFullPages) {
   std::vector<Proposal> proposals;
-  std::vector<MentorCapacity> mentors;
   AddMember("m1");
   for (int i = 0; i < 40; ++i) {
     const std::string e = absl::StrCat("e", i);

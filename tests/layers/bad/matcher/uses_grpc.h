@@ -1,0 +1,2 @@
+// A matcher header that includes gRPC: the layer check must refuse it.
+#include "grpcpp/grpcpp.h"
