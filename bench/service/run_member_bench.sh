@@ -3,7 +3,8 @@
 # redis-server and peermatchd on free ports, then runs the load generator:
 #   1. bulk import of N members through BatchUpsertMembers (members/s);
 #   2. GetMember closed loop (calls/s, p50/p99);
-#   3. UpsertMember closed loop (calls/s, p50/p99).
+#   3. UpsertMember closed loop (calls/s, p50/p99);
+# after Redis' own benchmark on the same server as the reference figure.
 # Usage: bench/service/run_member_bench.sh [BUILD_DIR] [MEMBERS] [SECONDS]
 set -euo pipefail
 BUILD=${1:-build}
@@ -17,6 +18,11 @@ RP=$(free_port); GP=$(free_port)
 redis-server --port "$RP" --bind 127.0.0.1 --dir "$TMP" --save '' --appendonly no \
   --logfile "$TMP/redis.log" &
 for _ in $(seq 1 50); do redis-cli -p "$RP" ping >/dev/null 2>&1 && break; sleep 0.1; done
+# The machine's reference figure, in the same run (machines differ): Redis'
+# own benchmark, pipelined SETs against the same throwaway server.
+echo "reference: redis-benchmark -P 64 -t set -n 2000000"
+redis-benchmark -p "$RP" -P 64 -t set -n 2000000 -q | tr '\r' '\n' | grep -a 'requests per second' | tail -1
+redis-cli -p "$RP" flushall >/dev/null
 "$BUILD/service/peermatchd" --listen "127.0.0.1:$GP" --redis "redis://127.0.0.1:$RP" \
   --metrics-listen "" --log-level warn 2>"$TMP/peermatchd.log" &
 for _ in $(seq 1 100); do "$BUILD/cli/peermatch" --target "127.0.0.1:$GP" health >/dev/null 2>&1 && break; sleep 0.1; done

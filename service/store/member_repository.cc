@@ -28,63 +28,90 @@ namespace {
 // cap only bounds the pathological case of a huge, constantly churning set.
 constexpr int kMaxHandshakes = 64;
 
+// Members per upsert script call. One call per member made Redis pay the
+// script call's fixed cost for every member (BENCHMARKS.md, "member API");
+// 100 per call amortizes it while a call holds Redis for about a
+// millisecond, not the tens a 1,000-member call would.
+constexpr size_t kScriptMembers = 100;
+
 // The member hash stores the blocked list as field `bl`: the ids, sorted and
 // joined by ',' (member ids cannot contain ','). One HMGET therefore reads a
 // whole member atomically, without a script; the reverse index rblk:<id> is
 // a SET because erasure needs its membership operations server-side.
 
-// Upsert. All checks come before the first write, so an error reply or a
-// handshake reply means nothing was written.
-//   KEYS[1] m:<id>  KEYS[2] ids  KEYS[3] feed
-//   KEYS[3+i] rblk:<ARGV[8+i]> for every declared id (i >= 1)
-//   ARGV[1] id  ARGV[2] payload  ARGV[3] expected version ('' = any)
-//   ARGV[4] now (Unix ms)  ARGV[5] feed MAXLEN  ARGV[6] mentor capacity
-//   ARGV[7] role bits  ARGV[8] n
-//   ARGV[9 .. 8+n] the new blocked ids, sorted  ARGV[9+n ..] further
-//   declared ids
-// Returns {1, version, created} or, when the stored list names an id whose
-// rblk key was not declared, {0, {stored blocked ids}}.
+// Upsert of up to kScriptMembers members in one script call: each member is
+// checked and written on its own (all its checks before its first write, so
+// an error or handshake answer for one member means nothing of that member
+// was written), one change event per member, as separate per-member calls
+// would (R-STORE); the call saves Redis the per-call script overhead.
+//   KEYS[1] ids  KEYS[2] feed, then per member j: m:<id_j>, and rblk:<x> for
+//   each of its n_j new blocked ids and d_j further declared ids
+//   ARGV[1] now (Unix ms)  ARGV[2] feed MAXLEN  ARGV[3] members, then per
+//   member: id, payload, expected version ('' = any), mentor capacity, role
+//   bits, n, d, the n new blocked ids (sorted), the d declared ids
+// Returns one reply per member: {1, version, created}; {0, {stored blocked
+// ids}} when the stored list names an id whose rblk key was not declared;
+// {-1, error} for a version mismatch.
 const Script& UpsertScript() {
   static const Script* const kScript = new Script(R"lua(
-if #KEYS ~= #ARGV - 5 then
+local count = tonumber(ARGV[3])
+local a, k = 4, 3
+for j = 1, count do
+  local n, d = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  if n == nil or d == nil then break end
+  a = a + 7 + n + d
+  k = k + 1 + n + d
+end
+if #KEYS ~= k - 1 or #ARGV ~= a - 1 then
   return redis.error_reply('ERR upsert: KEYS and ARGV disagree')
 end
-local id = ARGV[1]
-local h = redis.call('HMGET', KEYS[1], 'v', 'bl')
-local v = 0
-if h[1] then v = tonumber(h[1]) end
-if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= v then
-  return redis.error_reply('PM_ABORTED version mismatch: expected ' ..
-                           ARGV[3] .. ', stored ' .. v)
+local function one(mkey, id, payload, expected, cap, roles, n, b0, rblk)
+  local h = redis.call('HMGET', mkey, 'v', 'bl')
+  local v = 0
+  if h[1] then v = tonumber(h[1]) end
+  if expected ~= '' and tonumber(expected) ~= v then
+    return {-1, 'PM_ABORTED version mismatch: expected ' .. expected ..
+                ', stored ' .. v}
+  end
+  local old = {}
+  if h[2] then
+    for x in string.gmatch(h[2], '[^,]+') do old[#old + 1] = x end
+  end
+  for _, x in ipairs(old) do
+    if not rblk[x] then return {0, old} end
+  end
+  local had = {}
+  for _, x in ipairs(old) do had[x] = true end
+  local keep = {}
+  for i = b0, b0 + n - 1 do
+    keep[ARGV[i]] = true
+    if not had[ARGV[i]] then redis.call('SADD', rblk[ARGV[i]], id) end
+  end
+  for _, x in ipairs(old) do
+    if not keep[x] then redis.call('SREM', rblk[x], id) end
+  end
+  v = v + 1
+  redis.call('HSET', mkey, 'p', payload, 'v', v, 't', ARGV[1], 'bl',
+             table.concat(ARGV, ',', b0, b0 + n - 1), 'cap', cap, 'r', roles)
+  if not h[1] then redis.call('ZADD', KEYS[1], 0, id) end
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
+             'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
+  if h[1] then return {1, v, 0} end
+  return {1, v, 1}
 end
-local n = tonumber(ARGV[8])
-local rblk = {}
-for i = 9, #ARGV do rblk[ARGV[i]] = KEYS[i - 5] end
-local old = {}
-if h[2] then
-  for x in string.gmatch(h[2], '[^,]+') do old[#old + 1] = x end
+local out = {}
+a, k = 4, 3
+for j = 1, count do
+  local n, d = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  local b0 = a + 7
+  local rblk = {}
+  for i = 0, n + d - 1 do rblk[ARGV[b0 + i]] = KEYS[k + 1 + i] end
+  out[j] = one(KEYS[k], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],
+               ARGV[a + 4], n, b0, rblk)
+  a = b0 + n + d
+  k = k + 1 + n + d
 end
-for _, x in ipairs(old) do
-  if not rblk[x] then return {0, old} end
-end
-local had = {}
-for _, x in ipairs(old) do had[x] = true end
-local keep = {}
-for i = 9, 8 + n do
-  keep[ARGV[i]] = true
-  if not had[ARGV[i]] then redis.call('SADD', KEYS[i - 5], id) end
-end
-for _, x in ipairs(old) do
-  if not keep[x] then redis.call('SREM', rblk[x], id) end
-end
-v = v + 1
-redis.call('HSET', KEYS[1], 'p', ARGV[2], 'v', v, 't', ARGV[4], 'bl',
-           table.concat(ARGV, ',', 9, 8 + n), 'cap', ARGV[6], 'r', ARGV[7])
-if not h[1] then redis.call('ZADD', KEYS[2], 0, id) end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*',
-           'kind', 'member', 'op', 'upsert', 'id', id, 'v', v)
-if h[1] then return {1, v, 0} end
-return {1, v, 1}
+return out
 )lua");
   return *kScript;
 }
@@ -282,31 +309,45 @@ absl::StatusOr<PreparedWrite> Prepare(const MemberWrite& w,
   return p;
 }
 
-Command UpsertCall(absl::string_view pool, const PreparedWrite& p,
-                   int64_t now_ms, int64_t feed_max_len) {
-  const MemberWrite& w = *p.write;
-  const matcher::MemberProfile& m = w.profile;
-  const int n = static_cast<int>(p.blocked.size());
-  Command c = UpsertScript().Begin(3 + n + static_cast<int>(p.declared.size()));
-  c.Reserve(3 + 2 * (3 + n + p.declared.size()) + 8);
-  c.Add(keys::Member(pool, m.id))
-      .Add(keys::MemberIds(pool))
-      .Add(keys::Feed(pool));
-  for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
-  for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
-  c.Add(m.id).Add(p.payload);
-  if (w.expected_version.has_value()) {
-    c.AddInt(*w.expected_version);
-  } else {
-    c.Add("");
+// One script call for `batch` (indices into `prepared`).
+Command UpsertCall(absl::string_view pool,
+                   const std::vector<PreparedWrite>& prepared,
+                   absl::Span<const size_t> batch, int64_t now_ms,
+                   int64_t feed_max_len) {
+  size_t num_keys = 2, num_args = 3;
+  for (size_t i : batch) {
+    const size_t declared = prepared[i].blocked.size() +
+                            prepared[i].declared.size();
+    num_keys += 1 + declared;
+    num_args += 7 + declared;
   }
-  c.AddInt(now_ms)
-      .AddInt(feed_max_len)
-      .AddInt(m.mentor_capacity)
-      .AddInt(m.roles)
-      .AddInt(n);
-  c.AddAll(p.blocked);
-  c.AddAll(p.declared);
+  Command c = UpsertScript().Begin(static_cast<int>(num_keys));
+  c.Reserve(3 + num_keys + num_args);
+  c.Add(keys::MemberIds(pool)).Add(keys::Feed(pool));
+  for (size_t i : batch) {
+    const PreparedWrite& p = prepared[i];
+    c.Add(keys::Member(pool, p.write->profile.id));
+    for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
+    for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
+  }
+  c.AddInt(now_ms).AddInt(feed_max_len).AddInt(static_cast<int64_t>(
+      batch.size()));
+  for (size_t i : batch) {
+    const PreparedWrite& p = prepared[i];
+    const MemberWrite& w = *p.write;
+    c.Add(w.profile.id).Add(p.payload);
+    if (w.expected_version.has_value()) {
+      c.AddInt(*w.expected_version);
+    } else {
+      c.Add("");
+    }
+    c.AddInt(w.profile.mentor_capacity)
+        .AddInt(w.profile.roles)
+        .AddInt(static_cast<int64_t>(p.blocked.size()))
+        .AddInt(static_cast<int64_t>(p.declared.size()));
+    c.AddAll(p.blocked);
+    c.AddAll(p.declared);
+  }
   return c;
 }
 
@@ -318,6 +359,7 @@ absl::StatusOr<std::optional<UpsertResult>> ParseUpsert(const ReplyView& r,
   if (!r.is_array() || r.size() < 2 || !r[0].is_integer()) {
     return absl::InternalError("upsert: unexpected reply " + r.Describe());
   }
+  if (r[0].integer() == -1) return ErrorReplyToStatus(r[1].str());
   if (r[0].integer() == 1) {
     UpsertResult out;
     ASSIGN_OR_RETURN(out.version, r[1].ToInt64());
@@ -466,11 +508,14 @@ MemberRepository::BatchUpsert(absl::string_view pool,
         later.push_back(i);
       }
     }
+    // One script call per kScriptMembers writes, pipelined: fewer calls
+    // for Redis to run, while no call holds Redis for long.
     std::vector<Command> calls;
-    calls.reserve(round.size());
-    for (size_t i : round) {
-      calls.push_back(
-          UpsertCall(pool, prepared[i], now_ms, options_.feed_max_len));
+    for (size_t from = 0; from < round.size(); from += kScriptMembers) {
+      const size_t len = std::min(kScriptMembers, round.size() - from);
+      calls.push_back(UpsertCall(pool, prepared,
+                                 absl::MakeConstSpan(round).subspan(from, len),
+                                 now_ms, options_.feed_max_len));
     }
     ASSIGN_OR_RETURN(std::vector<Reply> replies,
                      UpsertScript().RunPipeline(*client_, keys::MemberIds(pool),
@@ -478,8 +523,17 @@ MemberRepository::BatchUpsert(absl::string_view pool,
     std::vector<size_t> retry;
     for (size_t j = 0; j < round.size(); ++j) {
       const size_t i = round[j];
-      absl::StatusOr<std::optional<UpsertResult>> r =
-          ParseUpsert(replies[j], prepared[i]);
+      const Reply& call_reply = replies[j / kScriptMembers];
+      absl::StatusOr<std::optional<UpsertResult>> r;
+      if (call_reply.is_error()) {
+        r = ErrorReplyToStatus(call_reply.str());
+      } else if (!call_reply.is_array() ||
+                 call_reply.size() <= j % kScriptMembers) {
+        r = absl::InternalError("upsert: unexpected reply " +
+                                call_reply.Describe());
+      } else {
+        r = ParseUpsert(call_reply[j % kScriptMembers], prepared[i]);
+      }
       if (!r.ok()) {
         results[i] = r.status();
       } else if (r->has_value()) {

@@ -330,6 +330,48 @@ TEST_P(MemberRepositoryTest, BatchRejectsMoreThan1000AndBadPools) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Issue 11: a batch is written by one script call per 100 members. Each
+// member still succeeds or fails on its own, across call boundaries: a
+// version mismatch in one call and a handshake (undeclared stored block
+// list) in another leave their neighbours written, and every written member
+// gets its own change event.
+TEST_P(MemberRepositoryTest, BatchesSpanningScriptCallsKeepPerMemberResults) {
+  ASSERT_THAT(repo_->Upsert(kPool, W("id120", "old", {"x"}), Soon()), IsOk());
+  const std::string feed = keys::Feed(kPool);
+  const int64_t events_before = Int(feed, {"XLEN", feed});
+  std::vector<MemberWrite> batch;
+  for (int i = 0; i < 250; ++i) {
+    batch.push_back(W(absl::StrCat("id", i), absl::StrCat("p", i)));
+  }
+  batch[50].expected_version = 3;   // first call: stored version is 0
+  batch[120].profile.blocked = {"z"};  // second call: needs the handshake
+  batch[199].expected_version = 0;  // second call, last slot: must not exist
+  batch[200].expected_version = 9;  // third call, first slot
+  ASSERT_OK_AND_ASSIGN(auto results, repo_->BatchUpsert(kPool, batch, Soon()));
+  ASSERT_EQ(results.size(), 250u);
+  int written = 0;
+  for (int i = 0; i < 250; ++i) {
+    if (i == 50 || i == 200) {
+      EXPECT_THAT(results[i], StatusIs(absl::StatusCode::kAborted)) << i;
+      continue;
+    }
+    ASSERT_THAT(results[i], IsOk()) << i;
+    ++written;
+    EXPECT_EQ(results[i]->version, i == 120 ? 2 : 1) << i;
+    EXPECT_EQ(results[i]->created, i != 120) << i;
+  }
+  EXPECT_EQ(written, 248);
+  EXPECT_EQ(Int(feed, {"XLEN", feed}) - events_before, 248);
+  EXPECT_EQ(Int(keys::MemberIds(kPool), {"ZCARD", keys::MemberIds(kPool)}),
+            248);
+  for (int i : {50, 200}) {
+    const std::string key = keys::Member(kPool, absl::StrCat("id", i));
+    EXPECT_EQ(Int(key, {"EXISTS", key}), 0) << i;
+  }
+  EXPECT_EQ(BlockedList("id120"), (std::set<std::string>{"z"}));
+  EXPECT_THAT(Members(keys::BlockedBy(kPool, "x")), IsEmpty());
+}
+
 TEST_P(MemberRepositoryTest, ValidatesEveryBound) {
   MemberRepositoryOptions o = Options();
   // The bound applies to the encoded profile.
