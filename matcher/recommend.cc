@@ -34,10 +34,45 @@ absl::StatusOr<RecommendResult> RecommendMentors(
   }
   std::vector<MemberIndex> exclude = request.exclude;
   std::sort(exclude.begin(), exclude.end());
+  std::vector<MemberIndex> skip;  // exclude + hidden + extra, for the index
+  const std::vector<MemberIndex>* index_exclude = &exclude;
+  if (!request.hidden.empty() || !request.extra.empty()) {
+    skip = exclude;
+    skip.insert(skip.end(), request.hidden.begin(), request.hidden.end());
+    skip.insert(skip.end(), request.extra.begin(), request.extra.end());
+    std::sort(skip.begin(), skip.end());
+    skip.erase(std::unique(skip.begin(), skip.end()), skip.end());
+    index_exclude = &skip;
+  }
   CandidateIndex::Scratch local;
   std::vector<Candidate> best;
-  index.TopK(scorer, request.mentee, request.k, exclude,
+  index.TopK(scorer, request.mentee, request.k, *index_exclude,
              scratch ? scratch : &local, &best);
+  if (!request.extra.empty()) {
+    // The extra mentors as the index would treat them: eligible mentors
+    // only, acceptable pairs only, then the same order (score, then id).
+    std::vector<MemberIndex> extra = request.extra;
+    std::sort(extra.begin(), extra.end());
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+    const int32_t min_micros = scorer.min_score_micros();
+    for (MemberIndex m : extra) {
+      if (m >= pool.index_capacity() || !pool.live(m) ||
+          !scorer.EligibleMentor(m) ||
+          std::binary_search(exclude.begin(), exclude.end(), m)) {
+        continue;
+      }
+      PairScores s;
+      if (scorer.Score(request.mentee, m, &s) && s.mentee_micros >= min_micros &&
+          s.mentor_micros >= min_micros) {
+        best.push_back({m, s.mentee_micros, s.mentor_micros});
+      }
+    }
+    std::sort(best.begin(), best.end(),
+              [&](const Candidate& a, const Candidate& b) {
+                return index.BetterForMentee(a, b);
+              });
+    if (static_cast<int>(best.size()) > request.k) best.resize(request.k);
+  }
   result.mentors.reserve(best.size());
   for (const Candidate& c : best) {
     result.mentors.push_back({c.mentor, c.mentee_micros, c.mentor_micros,

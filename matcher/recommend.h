@@ -14,8 +14,9 @@
 // with free capacity. Exclusions and overridden weights are per request; a
 // different reference week needs a pool compiled for that week (see
 // CompiledPool::SetWeek), since availability is part of the pool.
-// Cost: one CandidateIndex query plus k explanations; no allocation beyond
-// the result when the caller reuses a Scratch.
+// Cost: one CandidateIndex query, one full score per extra mentor, plus k
+// explanations; no allocation beyond the result when the caller reuses a
+// Scratch and passes no hidden or extra mentors.
 #ifndef PEERMATCH_MATCHER_RECOMMEND_H_
 #define PEERMATCH_MATCHER_RECOMMEND_H_
 
@@ -40,6 +41,14 @@ struct RecommendRequest {
   // Scores with other weights or min_score (same pool and hard-constraint
   // settings as the index); the index's scorer when null.
   const Scorer* scorer = nullptr;
+  // Keeping an index fresh without rebuilding it (the service's snapshots):
+  // indexed mentors to ignore (e.g. changed or removed since the index was
+  // built; any order), and mentors to consider outside the index, scored
+  // directly (e.g. their current state). An extra mentor is never also
+  // taken from the index. The result equals RecommendMentors on an index
+  // built over (indexed - hidden - extra) + extra.
+  std::vector<MemberIndex> hidden;
+  std::vector<MemberIndex> extra;
 };
 
 struct Recommendation {

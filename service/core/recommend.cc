@@ -61,6 +61,10 @@ absl::StatusOr<Recommendations> Recommender::Recommend(
         for (const std::string& id : query.exclude) {
           if (auto i = p.Find(id)) r.exclude.push_back(*i);
         }
+        // Mentors changed since the index was built (snapshot updates in
+        // place; see PoolView::free_mentor_index).
+        r.hidden = view.index_hidden();
+        r.extra = view.index_extra();
         std::optional<matcher::Scorer> storage;
         if (query.adjust) {
           ASSIGN_OR_RETURN(r.scorer, ScorerFor(view, query.adjust, &storage));

@@ -35,6 +35,16 @@ struct PoolSnapshots::Entry {
   absl::flat_hash_set<std::string> excluded;
   store::StreamId position;
   uint64_t generation = 1;  // bumped by every change
+  // Bumped by changes that need the scorer and index rebuilt over the pool:
+  // a (re)load, new settings, a new week. Member and load changes only
+  // record the mentors they touch in `changed_mentors`.
+  uint64_t rebuild_generation = 1;
+  // Mentors (pool indices) whose profile, presence or load changed since the
+  // index was built: readers ignore their index entries and score their
+  // current state directly (matcher::RecommendRequest hidden/extra). Added
+  // to under `mu` exclusive; cleared by the rebuild under `mu` shared and
+  // `cache_mu`.
+  absl::flat_hash_set<matcher::MemberIndex> changed_mentors;
   std::atomic<bool> settings_stale{false};
   std::atomic<bool> matches_stale{false};
 
@@ -42,6 +52,9 @@ struct PoolSnapshots::Entry {
   // when `generation` moved on; see Read().
   absl::Mutex cache_mu;
   uint64_t cache_generation = 0;
+  uint64_t cache_rebuild_generation = 0;
+  std::vector<matcher::MemberIndex> hidden;  // changed_mentors, sorted
+  std::vector<matcher::MemberIndex> extra;   // those with free capacity now
   std::unique_ptr<matcher::Scorer> scorer;
   std::unique_ptr<matcher::CandidateIndex> index;
 
@@ -157,6 +170,7 @@ absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
   entry->live_mentees.clear();
   entry->matches_stale = true;  // loaded by Refresh, outside this lock
   ++entry->generation;
+  ++entry->rebuild_generation;
   entry->last_sync_ms = absl::ToUnixMillis(absl::Now());
   LOG_INFO("snapshot loaded",
            {{"pool", entry->pool},
@@ -180,6 +194,7 @@ void PoolSnapshots::EnsureWeek(Entry* entry) {
     return;
   }
   ++entry->generation;
+  ++entry->rebuild_generation;
 }
 
 absl::Status PoolSnapshots::Read(
@@ -194,23 +209,7 @@ absl::Status PoolSnapshots::Read(
     // stays valid until this reader (and every other) lets go.
     absl::MutexLock cache(&entry->cache_mu);
     if (entry->cache_generation != entry->generation) {
-      entry->index.reset();
-      ASSIGN_OR_RETURN(
-          matcher::Scorer scorer,
-          matcher::Scorer::Create(*entry->compiled, entry->settings));
-      entry->scorer = std::make_unique<matcher::Scorer>(std::move(scorer));
-      std::vector<matcher::MemberIndex> free_mentors;
-      const matcher::CompiledPool& p = *entry->compiled;
-      for (matcher::MemberIndex m : p.by_id()) {
-        const matcher::MemberCore& c = p.core(m);
-        if (!(c.flags & matcher::kFlagMentor)) continue;
-        auto it = entry->loads.find(p.id(m));
-        int load = it == entry->loads.end() ? 0 : it->second;
-        if (c.capacity > load) free_mentors.push_back(m);
-      }
-      entry->index = std::make_unique<matcher::CandidateIndex>(*entry->scorer,
-                                                               free_mentors);
-      entry->cache_generation = entry->generation;
+      RETURN_IF_ERROR(RefreshCache(entry.get()));
     }
   }
   PoolView view;
@@ -218,12 +217,102 @@ absl::Status PoolSnapshots::Read(
   view.settings_ = &entry->settings;
   view.scorer_ = entry->scorer.get();
   view.index_ = entry->index.get();
+  view.hidden_ = &entry->hidden;
+  view.extra_ = &entry->extra;
   view.loads_ = &entry->loads;
   view.active_loads_ = &entry->active_loads;
   view.live_mentees_ = &entry->live_mentees;
   view.versions_ = &entry->versions;
   view.position_ = &entry->position;
   return fn(view);
+}
+
+namespace {
+
+// More changed mentors than this and a rebuild is cheaper than scoring them
+// all on every query.
+size_t MaxChangedMentors(size_t indexed) {
+  return std::max<size_t>(256, indexed / 8);
+}
+
+bool IsMentor(const matcher::CompiledPool& p, matcher::MemberIndex i) {
+  return i < p.index_capacity() && p.live(i) &&
+         (p.core(i).flags & matcher::kFlagMentor) != 0;
+}
+
+}  // namespace
+
+void PoolSnapshots::UpsertMember(Entry* entry,
+                                 const matcher::MemberProfile& profile,
+                                 int64_t version) {
+  std::optional<matcher::MemberIndex> before = entry->compiled->Find(profile.id);
+  const bool was_mentor =
+      before.has_value() && IsMentor(*entry->compiled, *before);
+  absl::StatusOr<matcher::MemberIndex> i =
+      entry->compiled->Upsert(profile, &entry->zones);
+  if (!i.ok()) {
+    LOG_ERROR("snapshot could not apply a member",
+              {{"pool", entry->pool}, {"member", profile.id}});
+    return;
+  }
+  entry->versions[profile.id] = version;
+  if (was_mentor || IsMentor(*entry->compiled, *i)) {
+    entry->changed_mentors.insert(*i);
+  }
+  ++entry->generation;
+}
+
+bool PoolSnapshots::RemoveMemberLocked(Entry* entry, const std::string& id) {
+  if (entry->versions.erase(id) == 0) return false;
+  std::optional<matcher::MemberIndex> i = entry->compiled->Find(id);
+  // Its index may be reused by the next new member: hide its entry.
+  if (i.has_value() && IsMentor(*entry->compiled, *i)) {
+    entry->changed_mentors.insert(*i);
+  }
+  (void)entry->compiled->Remove(id);
+  return true;
+}
+
+absl::Status PoolSnapshots::RefreshCache(Entry* entry) {
+  const matcher::CompiledPool& p = *entry->compiled;
+  auto free_now = [&](matcher::MemberIndex m) {
+    if (!IsMentor(p, m)) return false;
+    auto it = entry->loads.find(p.id(m));
+    return p.core(m).capacity > (it == entry->loads.end() ? 0 : it->second);
+  };
+  const bool rebuild =
+      entry->index == nullptr ||
+      entry->cache_rebuild_generation != entry->rebuild_generation ||
+      entry->changed_mentors.size() >
+          MaxChangedMentors(static_cast<size_t>(entry->index->size()));
+  if (rebuild) {
+    entry->index.reset();
+    ASSIGN_OR_RETURN(matcher::Scorer scorer,
+                     matcher::Scorer::Create(p, entry->settings));
+    entry->scorer = std::make_unique<matcher::Scorer>(std::move(scorer));
+    std::vector<matcher::MemberIndex> free_mentors;
+    for (matcher::MemberIndex m : p.by_id()) {
+      if (free_now(m)) free_mentors.push_back(m);
+    }
+    entry->index =
+        std::make_unique<matcher::CandidateIndex>(*entry->scorer, free_mentors);
+    entry->changed_mentors.clear();
+    entry->cache_rebuild_generation = entry->rebuild_generation;
+    MetricsRegistry::Default()
+        .GetCounter("peermatch_snapshot_index_builds_total",
+                    "candidate index builds over a whole pool",
+                    {{"pool", entry->pool}})
+        ->Increment();
+  }
+  entry->hidden.assign(entry->changed_mentors.begin(),
+                       entry->changed_mentors.end());
+  std::sort(entry->hidden.begin(), entry->hidden.end());
+  entry->extra.clear();
+  for (matcher::MemberIndex m : entry->hidden) {
+    if (free_now(m)) entry->extra.push_back(m);
+  }
+  entry->cache_generation = entry->generation;
+  return absl::OkStatus();
 }
 
 void PoolSnapshots::ApplyMember(
@@ -241,10 +330,7 @@ void PoolSnapshots::ApplyMember(
   absl::MutexLock lock(&entry->mu);
   auto it = entry->versions.find(id);
   if (it != entry->versions.end() && it->second >= version) return;
-  if (entry->compiled->Upsert(profile(), &entry->zones).ok()) {
-    entry->versions[id] = version;
-    ++entry->generation;
-  }
+  UpsertMember(entry.get(), profile(), version);
 }
 
 void PoolSnapshots::RemoveMember(const std::string& pool,
@@ -259,10 +345,7 @@ void PoolSnapshots::RemoveMember(const std::string& pool,
   absl::MutexLock load_lock(&entry->load_mu);
   if (!entry->loaded) return;
   absl::MutexLock lock(&entry->mu);
-  if (entry->versions.erase(id) > 0) {
-    (void)entry->compiled->Remove(id);
-    ++entry->generation;
-  }
+  if (RemoveMemberLocked(entry.get(), id)) ++entry->generation;
 }
 
 absl::Status PoolSnapshots::Refresh(Entry* entry, absl::Time deadline) {
@@ -278,6 +361,7 @@ absl::Status PoolSnapshots::Refresh(Entry* entry, absl::Time deadline) {
         s->has_value() ? (*s)->config.matcher : matcher::PoolSettings{};
     entry->has_settings = s->has_value();
     ++entry->generation;
+    ++entry->rebuild_generation;
   }
   if (entry->matches_stale.exchange(false)) {
     absl::Status s = LoadMatches(entry, deadline);
@@ -317,6 +401,19 @@ absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
         entry->compiled->AddExclusion({p.mentee, p.mentor, p.kind});
       }
       entry->excluded = std::move(excluded);
+      // Mentors whose live load changed: only their index entries go stale.
+      auto note = [&](const std::string& mentor) {
+        if (auto i = entry->compiled->Find(mentor)) {
+          entry->changed_mentors.insert(*i);
+        }
+      };
+      for (const auto& [mentor, n] : entry->loads) {
+        auto it = loads.find(mentor);
+        if (it == loads.end() || it->second != n) note(mentor);
+      }
+      for (const auto& [mentor, n] : loads) {
+        if (!entry->loads.contains(mentor)) note(mentor);
+      }
       entry->loads = std::move(loads);
       entry->active_loads = std::move(active_loads);
       entry->live_mentees = std::move(mentees);
@@ -420,10 +517,7 @@ absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
       }
       if (e.kind != "member") continue;
       if (e.op == "delete") {
-        if (entry->versions.erase(e.entity_id) > 0) {
-          (void)entry->compiled->Remove(e.entity_id);
-          changed = true;
-        }
+        changed |= RemoveMemberLocked(entry, e.entity_id);
         continue;
       }
       auto f = fetched.find(e.entity_id);
@@ -431,13 +525,7 @@ absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
       const store::MemberRecord& r = *f->second;
       auto v = entry->versions.find(r.id());
       if (v != entry->versions.end() && v->second >= r.version) continue;
-      if (!entry->compiled->Upsert(r.profile, &entry->zones).ok()) {
-        LOG_ERROR("snapshot could not apply a member",
-                  {{"pool", entry->pool}, {"member", r.id()}});
-        continue;
-      }
-      entry->versions[r.id()] = r.version;
-      changed = true;
+      UpsertMember(entry, r.profile, r.version);
     }
     if (changed) ++entry->generation;
     entry->position = batch.next;

@@ -91,8 +91,19 @@ class PoolView {
   const matcher::PoolSettings& settings() const { return *settings_; }
   const matcher::Scorer& scorer() const { return *scorer_; }
   // Mentors with free capacity (capacity > live matches), indexed for
-  // top-k queries. Built once per pool change and shared by readers.
+  // top-k queries, shared by readers. Built over the whole pool only after a
+  // load, a settings change or a new week (or once many mentors changed);
+  // a member or match write leaves it in place and lists the mentors it
+  // touched: pass index_hidden() and index_extra() with every query
+  // (matcher::RecommendRequest::hidden / extra), which makes the answer
+  // that of an index built over the pool as it is now.
   const matcher::CandidateIndex& free_mentor_index() const { return *index_; }
+  const std::vector<matcher::MemberIndex>& index_hidden() const {
+    return *hidden_;
+  }
+  const std::vector<matcher::MemberIndex>& index_extra() const {
+    return *extra_;
+  }
   // Live (PROPOSED or ACTIVE) matches of a mentor; 0 until match state is
   // loaded.
   int mentor_load(matcher::MemberIndex m) const;
@@ -114,6 +125,8 @@ class PoolView {
   const matcher::PoolSettings* settings_ = nullptr;
   const matcher::Scorer* scorer_ = nullptr;
   const matcher::CandidateIndex* index_ = nullptr;
+  const std::vector<matcher::MemberIndex>* hidden_ = nullptr;
+  const std::vector<matcher::MemberIndex>* extra_ = nullptr;
   const absl::flat_hash_map<std::string, int>* loads_ = nullptr;
   const absl::flat_hash_map<std::string, int>* active_loads_ = nullptr;
   const absl::flat_hash_map<std::string, bool>* live_mentees_ = nullptr;
@@ -184,6 +197,14 @@ class PoolSnapshots {
   absl::Status CatchUp(Entry* entry, absl::Time deadline);
   void EnsureWeek(Entry* entry);
   void TailLoop();
+  // Under entry->mu exclusive: apply a member (newer than held) or remove
+  // one, noting the mentors the index must stop trusting.
+  static void UpsertMember(Entry* entry, const matcher::MemberProfile& p,
+                           int64_t version);
+  static bool RemoveMemberLocked(Entry* entry, const std::string& id);
+  // Under entry->mu shared and entry->cache_mu: brings the scorer, the index
+  // and its hidden/extra lists up to entry->generation.
+  static absl::Status RefreshCache(Entry* entry);
 
   Sources sources_;
   Options options_;

@@ -423,5 +423,75 @@ TEST(RecommendTest, TopKWithExplanationsExclusionsAndOverrides) {
   EXPECT_TRUE(r.mentors.empty());
 }
 
+// Issue 11: a snapshot keeps its candidate index across member writes and
+// passes the mentors changed since the build as `hidden` (the stale entries)
+// and `extra` (scored directly). After random upserts, removals (whose
+// indices a new member may reuse) and additions, the answer must equal the
+// answer of an index built afresh over the pool as it now is.
+TEST(RecommendTest, HiddenAndExtraMentorsEqualARebuiltIndex) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    World w(seed, 50);
+    BatchInput before = AllOf(*w.pool);
+    std::vector<MemberIndex> built;
+    for (const auto& [m, cap] : before.mentors) built.push_back(m);
+    CandidateIndex base(*w.scorer, built);
+
+    testing::RandomPoolOptions o;
+    o.members = 30;
+    o.random_settings = false;
+    testing::RandomPool donors = testing::MakeRandomPool(w.rng, o);
+    std::vector<MemberIndex> changed;
+    for (size_t d = 0; d < donors.members.size(); ++d) {
+      const std::vector<MemberIndex>& live = w.pool->by_id();
+      const int what = static_cast<int>(w.rng() % 3);
+      if (what == 0 && live.size() > 5) {  // remove a member
+        const MemberIndex i = live[w.rng() % live.size()];
+        changed.push_back(i);
+        ASSERT_TRUE(w.pool->Remove(std::string(w.pool->id(i))).ok());
+        continue;
+      }
+      MemberProfile p = donors.members[d];
+      p.id = what == 1 ? std::string(w.pool->id(live[w.rng() % live.size()]))
+                       : absl::StrCat("new-", d);  // replace, or add
+      p.blocked.clear();
+      ASSERT_OK_AND_ASSIGN(MemberIndex i, w.pool->Upsert(p, &w.zones));
+      changed.push_back(i);
+    }
+    BatchInput after = AllOf(*w.pool);
+    std::vector<MemberIndex> now;
+    for (const auto& [m, cap] : after.mentors) now.push_back(m);
+    CandidateIndex fresh(*w.scorer, now);
+    std::vector<MemberIndex> extra;  // the changed ones that are live now
+    for (MemberIndex i : changed) {
+      if (w.pool->live(i)) extra.push_back(i);
+    }
+    for (MemberIndex e : after.mentees) {
+      for (int k : {1, 5, 50}) {
+        RecommendRequest want_request;
+        want_request.mentee = e;
+        want_request.k = k;
+        RecommendRequest got_request = want_request;
+        got_request.hidden = changed;
+        got_request.extra = extra;
+        if (!now.empty() && !extra.empty() && k == 5) {  // extras too
+          want_request.exclude = got_request.exclude = {now[0], extra[0]};
+        }
+        ASSERT_OK_AND_ASSIGN(RecommendResult want,
+                             RecommendMentors(fresh, want_request));
+        ASSERT_OK_AND_ASSIGN(RecommendResult got,
+                             RecommendMentors(base, got_request));
+        ASSERT_EQ(got.mentors.size(), want.mentors.size())
+            << "seed " << seed << " k " << k;
+        for (size_t r = 0; r < got.mentors.size(); ++r) {
+          ASSERT_EQ(got.mentors[r].mentor, want.mentors[r].mentor)
+              << "seed " << seed << " rank " << r;
+          ASSERT_EQ(got.mentors[r].mentee_micros,
+                    want.mentors[r].mentee_micros);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace peermatch::matcher
