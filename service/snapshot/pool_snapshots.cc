@@ -230,9 +230,12 @@ absl::Status PoolSnapshots::Read(
 namespace {
 
 // More changed mentors than this and a rebuild is cheaper than scoring them
-// all on every query.
+// all on every query. A rebuild costs about 0.6 us per indexed mentor, a
+// changed mentor about 0.1-0.2 us per query (BENCHMARKS.md, snapshot_bench):
+// at 1/64 of the index a rebuild every ~300 writes on a 20,000-mentor pool
+// costs ~40 us per write, and no query scores more than ~300 extras.
 size_t MaxChangedMentors(size_t indexed) {
-  return std::max<size_t>(256, indexed / 8);
+  return std::max<size_t>(128, indexed / 64);
 }
 
 bool IsMentor(const matcher::CompiledPool& p, matcher::MemberIndex i) {
