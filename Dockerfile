@@ -17,11 +17,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libabsl-dev libhiredis-dev \
+      libabsl-dev libhiredis-dev libsimdjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the two binaries are built from (.dockerignore keeps the rest out).
 COPY CMakeLists.txt ./
+COPY cmake/ cmake/
+COPY base/ base/
 COPY matcher/ matcher/
 COPY proto/ proto/
 COPY service/ service/
@@ -41,7 +43,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libabsl20220623 libhiredis0.14 \
-      tzdata ca-certificates \
+      libsimdjson14 tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/bin/peermatchd /usr/local/bin/peermatchd
 COPY --from=build /out/usr/local/bin/peermatch /usr/local/bin/peermatch

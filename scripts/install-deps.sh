@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libhiredis-dev redis-server redis-tools
+  libabsl-dev libhiredis-dev libsimdjson-dev redis-server redis-tools
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-protobuf
   clang libclang-rt-14-dev nghttp2-client

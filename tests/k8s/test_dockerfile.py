@@ -13,7 +13,8 @@ import unittest
 import k8s_support as k
 
 RUNTIME_PACKAGES = {"libgrpc++1.51", "libprotobuf32", "libabsl20220623",
-                    "libhiredis0.14", "tzdata", "ca-certificates"}
+                    "libhiredis0.14", "libsimdjson14", "tzdata",
+                    "ca-certificates"}
 BIN = "/usr/local/bin/"
 
 
@@ -79,7 +80,15 @@ def manifest_images():
     return images
 
 
-def dockerfile_problems(dockerfile, dockerignore, images, version):
+def cmake_source_dirs(cmakelists):
+    """The directories the top-level CMakeLists.txt builds, tests and
+    benchmarks left out (the image is built without them)."""
+    dirs = set(re.findall(r"add_subdirectory\((\w+)\)", cmakelists))
+    return dirs - {"tests", "bench"}
+
+
+def dockerfile_problems(dockerfile, dockerignore, images, version,
+                        source_dirs=()):
     out = []
     st = stages(dockerfile)
     if len(st) < 2:
@@ -97,6 +106,14 @@ def dockerfile_problems(dockerfile, dockerignore, images, version):
     if not {"peermatchd", "peermatch"} <= targets:
         out.append("build stage builds %s, not peermatchd and peermatch" %
                    sorted(targets))
+    # Every directory the build needs is copied (a layer added to the tree
+    # but not to the Dockerfile breaks the image build).
+    copied_src = {src.rstrip("/") for ins, args in build["ins"]
+                  if ins == "COPY" and not args.startswith("--from")
+                  for src in args.split()[:-1]}
+    for d in sorted(source_dirs):
+        if d not in copied_src:
+            out.append("build stage does not copy %s/" % d)
     # The build context: what the build stage copies must not be ignored.
     ignore = [l.strip() for l in dockerignore.splitlines()
               if l.strip() and not l.startswith("#")]
@@ -217,12 +234,14 @@ class DockerfileTest(unittest.TestCase):
         cls.dockerignore = read(".dockerignore")
         cls.images = manifest_images()
         cls.version = project_version()
+        cls.source_dirs = cmake_source_dirs(read("CMakeLists.txt"))
 
     def problems(self, dockerfile=None, dockerignore=None, images=None):
         return dockerfile_problems(
             self.dockerfile if dockerfile is None else dockerfile,
             self.dockerignore if dockerignore is None else dockerignore,
-            self.images if images is None else images, self.version)
+            self.images if images is None else images, self.version,
+            self.source_dirs)
 
     def test_dockerfile_holds_its_invariants(self):
         self.assertEqual(self.problems(), [])
@@ -264,6 +283,12 @@ class DockerfileTest(unittest.TestCase):
             'org.opencontainers.image.version="0.0.1"')
         self.assertEqual(self.problems(text),
                          ["image version label is not %s" % self.version])
+
+    def test_flags_a_source_directory_left_out(self):
+        self.assertIn("base", self.source_dirs)
+        text = self.dockerfile.replace("COPY base/ base/\n", "")
+        self.assertEqual(self.problems(text),
+                         ["build stage does not copy base/"])
 
     def test_flags_ignored_sources(self):
         ignore = self.dockerignore.replace("!service\n", "")
