@@ -122,6 +122,7 @@ absl::Status ParseSide(simdjson::dom::element array, absl::string_view side,
           return Malformed(
               absl::StrCat(side, "[", i, "].ranking: not an array"));
         }
+        ranking.clear();  // a repeated key: the last one counts
         ranking.reserve(r.size());
         for (simdjson::dom::element x : r) {
           std::string_view v;

@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "matcher/profile.h"
 #include "peermatch/v1/member.pb.h"
-#include "service/store/member_repository.h"
+#include "service/store/member_types.h"
 
 namespace peermatch::api {
 

@@ -414,5 +414,16 @@ TEST(SolveCliTest, EmptyAndZeroCapacityInstancesAreValid) {
   EXPECT_EQ(r.out, Output({}, {"e"}));
 }
 
+// simdjson reads the file (issue 11): null is an absent field and a
+// repeated key keeps its last value (README, "choices").
+TEST(SolveCliTest, NullIsAbsentAndTheLastRepeatedKeyCounts) {
+  Outcome r = Solve({}, R"({"optimal": null,
+      "mentees": [{"id": "e", "ranking": ["x"], "ranking": ["m"]},
+                  {"id": "f", "ranking": null}],
+      "mentors": [{"id": "m", "capacity": 1, "ranking": ["e"]}]})");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, Output({{"e", "m"}}, {"f"}));
+}
+
 }  // namespace
 }  // namespace peermatch::cli
