@@ -62,6 +62,22 @@ std::string ConstraintName(matcher::Constraint c) {
   return i < std::size(kNames) ? kNames[i] : absl::StrCat(i);
 }
 
+// One match's own write, applied to the replica's snapshot in place (no
+// reload of the pool's match state; see PoolSnapshots::ApplyMatch).
+void ApplyToSnapshot(snapshot::PoolSnapshots* snapshots,
+                     const std::string& pool, const store::MatchRecord& m,
+                     bool created) {
+  snapshot::PoolSnapshots::MatchChange c;
+  c.match_id = m.id;
+  c.version = m.version;
+  c.mentee = m.mentee;
+  c.mentor = m.mentor;
+  c.state = m.state;
+  c.excluded = m.excluded;
+  c.created = created;
+  snapshots->ApplyMatch(pool, c);
+}
+
 void RecordQuality(const std::string& pool, const MatchingReport& report) {
   MetricsRegistry& m = MetricsRegistry::Default();
   m.GetGauge("peermatch_batch_blocking_pairs",
@@ -305,7 +321,7 @@ absl::StatusOr<store::MatchRecord> Matches::CreateManual(
     absl::StatusOr<store::MatchRecord> made = matches_->CreateManual(
         pool, pair, capacity, override, reason, call.actor, call.deadline);
     if (made.ok()) {
-      snapshots_->InvalidateMatches(pool);
+      ApplyToSnapshot(snapshots_, pool, *made, /*created=*/true);
       if (override) {
         LOG_INFO("manual match with override",
                  {{"pool", pool}, {"match", made->id}, {"actor", call.actor}});
@@ -330,7 +346,7 @@ absl::StatusOr<store::MatchRecord> Matches::Respond(
   spec.actor = call.actor;
   ASSIGN_OR_RETURN(store::MatchRecord m,
                    matches_->Transition(pool, match_id, spec, call.deadline));
-  snapshots_->InvalidateMatches(pool);
+  ApplyToSnapshot(snapshots_, pool, m, /*created=*/false);
   return m;
 }
 
@@ -346,7 +362,7 @@ absl::StatusOr<store::MatchRecord> Matches::End(const std::string& pool,
   spec.actor = call.actor;
   ASSIGN_OR_RETURN(store::MatchRecord m,
                    matches_->Transition(pool, match_id, spec, call.deadline));
-  snapshots_->InvalidateMatches(pool);
+  ApplyToSnapshot(snapshots_, pool, m, /*created=*/false);
   return m;
 }
 

@@ -45,6 +45,9 @@ struct PoolSnapshots::Entry {
   // to under `mu` exclusive; cleared by the rebuild under `mu` shared and
   // `cache_mu`.
   absl::flat_hash_set<matcher::MemberIndex> changed_mentors;
+  // Match id -> the version this replica applied in place (ApplyMatch); the
+  // tailer skips the match's events up to it.
+  absl::flat_hash_map<std::string, int64_t> own_match_versions;
   std::atomic<bool> settings_stale{false};
   std::atomic<bool> matches_stale{false};
 
@@ -168,6 +171,7 @@ absl::Status PoolSnapshots::Load(Entry* entry, absl::Time deadline) {
   entry->loads.clear();
   entry->active_loads.clear();
   entry->live_mentees.clear();
+  entry->own_match_versions.clear();
   entry->matches_stale = true;  // loaded by Refresh, outside this lock
   ++entry->generation;
   ++entry->rebuild_generation;
@@ -380,6 +384,11 @@ absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
   if (sources_.matches == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN(store::MatchStateLoad state,
                    sources_.matches->LoadState(entry->pool, deadline));
+  MetricsRegistry::Default()
+      .GetCounter("peermatch_snapshot_match_loads_total",
+                  "reads of a pool's whole match state into its snapshot",
+                  {{"pool", entry->pool}})
+      ->Increment();
   absl::flat_hash_map<std::string, int> loads, active_loads;
   absl::flat_hash_map<std::string, bool> mentees;
   for (const store::LiveMatchRow& m : state.live) {
@@ -431,6 +440,66 @@ absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
     return LoadMatches(entry, deadline);
   }
   return absl::OkStatus();
+}
+
+void PoolSnapshots::ApplyMatch(const std::string& pool,
+                               const MatchChange& change) {
+  std::shared_ptr<Entry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(pool);
+    if (it == entries_.end()) return;
+    entry = it->second;
+  }
+  absl::MutexLock load_lock(&entry->load_mu);
+  if (!entry->loaded) return;
+  absl::MutexLock lock(&entry->mu);
+  auto live = entry->live_mentees.find(change.mentee);
+  const bool before_live = live != entry->live_mentees.end();
+  const bool before_active = before_live && live->second;
+  // A new match needs a mentee without one; a transition, the mentee's live
+  // match. Otherwise the snapshot has not seen a change the store has.
+  if (entry->matches_stale || before_live == change.created ||
+      change.mentee.empty() || change.mentor.empty()) {
+    entry->matches_stale = true;
+    return;
+  }
+  const bool after_live = change.state == store::MatchState::kProposed ||
+                          change.state == store::MatchState::kActive;
+  const bool after_active = change.state == store::MatchState::kActive;
+  auto adjust = [](absl::flat_hash_map<std::string, int>& m,
+                   const std::string& k, int by) {
+    if (by == 0) return;
+    const int n = (m[k] += by);
+    if (n <= 0) m.erase(k);
+  };
+  adjust(entry->loads, change.mentor, int{after_live} - int{before_live});
+  adjust(entry->active_loads, change.mentor,
+         int{after_active} - int{before_active});
+  if (after_live) {
+    entry->live_mentees[change.mentee] = after_active;
+  } else {
+    entry->live_mentees.erase(change.mentee);
+  }
+  const bool declined = change.state == store::MatchState::kDeclined;
+  if (declined ||
+      (change.state == store::MatchState::kEnded && change.excluded)) {
+    entry->compiled->AddExclusion(
+        {change.mentee, change.mentor,
+         declined ? matcher::PairExclusion::kDeclined
+                  : matcher::PairExclusion::kEnded});
+    entry->excluded.insert(change.mentee < change.mentor
+                               ? absl::StrCat(change.mentee, "\x1f",
+                                              change.mentor)
+                               : absl::StrCat(change.mentor, "\x1f",
+                                              change.mentee));
+  }
+  if (auto m = entry->compiled->Find(change.mentor)) {
+    entry->changed_mentors.insert(*m);
+  }
+  int64_t& own = entry->own_match_versions[change.match_id];
+  own = std::max(own, change.version);
+  ++entry->generation;
 }
 
 void PoolSnapshots::InvalidateMatches(const std::string& pool) {
@@ -515,6 +584,13 @@ absl::Status PoolSnapshots::CatchUp(Entry* entry, absl::Time deadline) {
         continue;
       }
       if (e.kind == "match") {
+        // This replica's own change, applied in place already?
+        auto own = entry->own_match_versions.find(e.entity_id);
+        if (own != entry->own_match_versions.end() &&
+            e.version <= own->second) {
+          if (e.version == own->second) entry->own_match_versions.erase(own);
+          continue;
+        }
         entry->matches_stale = true;
         continue;
       }

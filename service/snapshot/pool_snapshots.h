@@ -159,8 +159,26 @@ class PoolSnapshots {
   // Re-reads the pool's settings at once (after a settings write).
   void InvalidateSettings(const std::string& pool);
   // Re-reads the pool's match state before the next read (after a match
-  // write by this replica).
+  // write by this replica whose effect the caller cannot describe, e.g. a
+  // batch commit).
   void InvalidateMatches(const std::string& pool);
+
+  // A replica's own write of one match, applied in place: the mentor's
+  // load, the mentee's live match and, for a declined pair or one ended with
+  // exclude, the exclusion; the pool's match state is not reloaded, and the
+  // tailer skips this match's events up to `version`. When the snapshot
+  // cannot tell the change's starting point (its match state is stale, or
+  // disagrees with the change), it falls back to InvalidateMatches.
+  struct MatchChange {
+    std::string match_id;
+    int64_t version = 0;
+    std::string mentee;
+    std::string mentor;
+    store::MatchState state = store::MatchState::kProposed;  // after
+    bool excluded = false;  // ENDED with exclude (DECLINED always is)
+    bool created = false;   // a new match (else a transition of a live one)
+  };
+  void ApplyMatch(const std::string& pool, const MatchChange& change);
 
   // A private copy of a pool's snapshot for long computations (batch runs),
   // taken under the shared lock; the copy is compiled for `week`.

@@ -185,7 +185,10 @@ class FakeMatchStore final : public store::MatchStore {
     auto& matches = pools[std::string(pool)];
     auto it = matches.find(std::string(match_id));
     if (it == matches.end()) return absl::NotFoundError("match not found");
-    if (spec.op == "end") it->second.state = store::MatchState::kEnded;
+    if (spec.op == "end") {
+      it->second.state = store::MatchState::kEnded;
+      it->second.excluded = spec.exclude;
+    }
     if (spec.op == "decline") it->second.state = store::MatchState::kDeclined;
     ++it->second.version;
     return it->second;
@@ -252,6 +255,15 @@ class FakeMatchStore final : public store::MatchStore {
           m.state == store::MatchState::kActive) {
         load.live.push_back(
             {id, m.mentee, m.mentor, m.state == store::MatchState::kActive});
+      }
+      // Pairs excluded for good, as the store's excluded-pairs hash holds.
+      if (m.state == store::MatchState::kDeclined ||
+          (m.state == store::MatchState::kEnded && m.excluded)) {
+        load.excluded.push_back(
+            {m.mentee, m.mentor,
+             m.state == store::MatchState::kDeclined
+                 ? matcher::PairExclusion::kDeclined
+                 : matcher::PairExclusion::kEnded});
       }
     }
     return load;

@@ -171,6 +171,56 @@ TEST_F(MatchesTest, ManualMatchesCheckTheHardConstraintsUnlessOverridden) {
       StatusIs(absl::StatusCode::kNotFound));
 }
 
+// Issue 11: a replica's own manual match, answer or end updates its
+// snapshot in place (load, live mentee, exclusion) without reloading the
+// pool's match state; a change the snapshot cannot place falls back to a
+// reload.
+TEST_F(MatchesTest, OwnMatchWritesApplyInPlaceWithoutAReload) {
+  Matches matches = Make();
+  ASSERT_EQ(Load("m1"), 0);
+  const int loads = matches_.load_state_calls;
+  ASSERT_OK_AND_ASSIGN(store::MatchRecord a,
+                       matches.CreateManual(kPool, "e1", "m1", false, "",
+                                            Coordinator()));
+  EXPECT_EQ(Load("m1"), 1);
+  ASSERT_OK_AND_ASSIGN(store::MatchRecord declined,
+                       matches.Respond(kPool, a.id, "m1", false, "",
+                                       Coordinator()));
+  EXPECT_EQ(declined.state, store::MatchState::kDeclined);
+  EXPECT_EQ(Load("m1"), 0);
+  // The declined pair is excluded at once: a manual match needs override.
+  EXPECT_THAT(matches.CreateManual(kPool, "e1", "m1", false, "",
+                                   Coordinator()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("CONSTRAINT_DECLINED")));
+  ASSERT_OK_AND_ASSIGN(store::MatchRecord b,
+                       matches.CreateManual(kPool, "e2", "m2", false, "",
+                                            Coordinator()));
+  EXPECT_EQ(Load("m2"), 1);
+  ASSERT_TRUE(matches.End(kPool, b.id, "done", /*exclude=*/true,
+                          Coordinator())
+                  .ok());
+  EXPECT_EQ(Load("m2"), 0);
+  EXPECT_THAT(matches.CreateManual(kPool, "e2", "m2", false, "",
+                                   Coordinator()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("CONSTRAINT_EXCLUDED")));
+  EXPECT_EQ(matches_.load_state_calls, loads);  // no reload so far
+
+  // Another replica's match, not yet seen here, ended by this replica: the
+  // snapshot cannot place it and reloads.
+  store::MatchRecord other;
+  other.id = "x900";
+  other.mentee = "e3";
+  other.mentor = "m1";
+  other.state = store::MatchState::kActive;
+  other.version = 4;
+  matches_.pools[kPool][other.id] = other;
+  ASSERT_TRUE(matches.End(kPool, other.id, "done", false, Coordinator()).ok());
+  EXPECT_EQ(Load("m1"), 0);
+  EXPECT_EQ(matches_.load_state_calls, loads + 1);
+}
+
 TEST_F(MatchesTest, UnknownPoolsAreNotFound) {
   Matches matches = Make();
   EXPECT_THAT(matches.List("p404", "", {}, 10, 0, Soon()),

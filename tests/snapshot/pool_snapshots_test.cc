@@ -14,6 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/time.h"
+#include "service/common/metrics.h"
+#include "service/core/matches.h"
 #include "service/store/change_feed.h"
 #include "service/store/match_repository.h"
 #include "service/store/member_repository.h"
@@ -243,6 +245,53 @@ TEST_P(PoolSnapshotsTest, CopiesCompileForTheirWeekAndReadersKeepTheirs) {
                            return absl::OkStatus();
                          })
                   .ok());
+}
+
+// Issue 11: the replica's own match write is applied in place and its
+// change event, once the tailer reaches it, is skipped: the pool's match
+// state is not read again. Another replica's match write still reloads it.
+TEST_P(PoolSnapshotsTest, OwnMatchWritesAreNotReloadedFromTheFeed) {
+  Put(Person("e1", matcher::Role::kMentee, 2));
+  Put(Person("e2", matcher::Role::kMentee, 2));
+  Put(Person("m1", matcher::Role::kMentor, 4, 2));
+  auto snapshots = Make();
+  snapshots->Start();
+  core::Matches matches(matches_.get(), members_.get(), settings_.get(),
+                        snapshots.get());
+  Counter* reloads = MetricsRegistry::Default().GetCounter(
+      "peermatch_snapshot_match_loads_total",
+      "reads of a pool's whole match state into its snapshot",
+      {{"pool", kPool}});
+  auto load_is = [&](int n) {
+    return [n](const PoolView& v) {
+      return v.mentor_load(*v.pool().Find("m1")) == n;
+    };
+  };
+  // Caught up with the feed as it is now.
+  auto caught_up = [&](const PoolView& v) {
+    absl::StatusOr<store::StreamId> at = feed_->Position(kPool, Soon());
+    return at.ok() && v.position() >= *at;
+  };
+  ASSERT_TRUE(Eventually(*snapshots, load_is(0)));
+  const double before = reloads->value();
+  ASSERT_TRUE(matches.CreateManual(kPool, "e1", "m1", false, "",
+                                   {"coord", Soon()})
+                  .ok());
+  ASSERT_TRUE(Eventually(*snapshots, caught_up));
+  EXPECT_TRUE(Eventually(*snapshots, load_is(1)));
+  EXPECT_EQ(reloads->value(), before);
+
+  // Another replica (the repository directly): the event reloads the state.
+  store::Proposal pair{"e2", "m1", 1, 1};
+  ASSERT_OK_AND_ASSIGN(store::MemberRecord m1,
+                       members_->Get(kPool, "m1", Soon()));
+  ASSERT_TRUE(matches_
+                  ->CreateManual(kPool, pair, {"m1", m1.version, 2}, false,
+                                 "", "other", Soon())
+                  .ok());
+  EXPECT_TRUE(Eventually(*snapshots, load_is(2)));
+  EXPECT_GT(reloads->value(), before);
+  snapshots->Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PoolSnapshotsTest,
