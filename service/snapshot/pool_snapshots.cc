@@ -249,6 +249,13 @@ bool IsMentor(const matcher::CompiledPool& p, matcher::MemberIndex i) {
 
 }  // namespace
 
+std::shared_ptr<PoolSnapshots::Entry> PoolSnapshots::Held(
+    const std::string& pool) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(pool);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
 void PoolSnapshots::UpsertMember(Entry* entry,
                                  const matcher::MemberProfile& profile,
                                  int64_t version) {
@@ -325,13 +332,8 @@ absl::Status PoolSnapshots::RefreshCache(Entry* entry) {
 void PoolSnapshots::ApplyMember(
     const std::string& pool, const std::string& id, int64_t version,
     absl::FunctionRef<matcher::MemberProfile()> profile) {
-  std::shared_ptr<Entry> entry;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = entries_.find(pool);
-    if (it == entries_.end()) return;
-    entry = it->second;
-  }
+  std::shared_ptr<Entry> entry = Held(pool);
+  if (entry == nullptr) return;
   absl::MutexLock load_lock(&entry->load_mu);
   if (!entry->loaded) return;
   absl::MutexLock lock(&entry->mu);
@@ -342,13 +344,8 @@ void PoolSnapshots::ApplyMember(
 
 void PoolSnapshots::RemoveMember(const std::string& pool,
                                  const std::string& id) {
-  std::shared_ptr<Entry> entry;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = entries_.find(pool);
-    if (it == entries_.end()) return;
-    entry = it->second;
-  }
+  std::shared_ptr<Entry> entry = Held(pool);
+  if (entry == nullptr) return;
   absl::MutexLock load_lock(&entry->load_mu);
   if (!entry->loaded) return;
   absl::MutexLock lock(&entry->mu);
@@ -444,13 +441,8 @@ absl::Status PoolSnapshots::LoadMatches(Entry* entry, absl::Time deadline) {
 
 void PoolSnapshots::ApplyMatch(const std::string& pool,
                                const MatchChange& change) {
-  std::shared_ptr<Entry> entry;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = entries_.find(pool);
-    if (it == entries_.end()) return;
-    entry = it->second;
-  }
+  std::shared_ptr<Entry> entry = Held(pool);
+  if (entry == nullptr) return;
   absl::MutexLock load_lock(&entry->load_mu);
   if (!entry->loaded) return;
   absl::MutexLock lock(&entry->mu);

@@ -214,6 +214,8 @@ class PoolSnapshots {
   absl::Status LoadMatches(Entry* entry, absl::Time deadline);
   absl::Status CatchUp(Entry* entry, absl::Time deadline);
   void EnsureWeek(Entry* entry);
+  // The pool's entry if this replica holds it (loaded or loading), else null.
+  std::shared_ptr<Entry> Held(const std::string& pool);
   void TailLoop();
   // Under entry->mu exclusive: apply a member (newer than held) or remove
   // one, noting the mentors the index must stop trusting.
