@@ -16,9 +16,8 @@ bool EscapedCodePoint(uint32_t cp) {
          cp == 0x17b4 || cp == 0x17b5 || (cp >= 0x200b && cp <= 0x200f) ||
          (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
          (cp >= 0x206a && cp <= 0x206f) || cp == 0xfeff ||
-         (cp >= 0xfff9 && cp <= 0xfffb) ||
-         (cp >= 0x1d173 && cp <= 0x1d17a) || cp == 0xe0001 ||
-         (cp >= 0xe0020 && cp <= 0xe007f);
+         (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0x1d173 && cp <= 0x1d17a) ||
+         cp == 0xe0001 || (cp >= 0xe0020 && cp <= 0xe007f);
 }
 
 void AppendU(uint32_t unit, std::string* out) {

@@ -16,12 +16,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/status_macros.h"
 #include "cli/json_string.h"
 #include "cli/rpc.h"
 #include "matcher/stable_matching.h"
 #include "matcher/verifier.h"
 #include "simdjson.h"
-#include "base/status_macros.h"
 
 namespace peermatch::cli {
 namespace {
@@ -134,9 +134,8 @@ absl::Status ParseSide(simdjson::dom::element array, absl::string_view side,
         }
       } else if (mentors && key == "capacity") {
         has_capacity = true;
-        RETURN_IF_ERROR(Capacity(kv.value,
-                                 absl::StrCat(side, "[", i, "].capacity"),
-                                 &capacity));
+        RETURN_IF_ERROR(Capacity(
+            kv.value, absl::StrCat(side, "[", i, "].capacity"), &capacity));
       } else {
         return Malformed(absl::StrCat(side, "[", i, "]: unknown field \"",
                                       absl::CHexEscape(View(key)), "\""));
@@ -169,12 +168,12 @@ absl::Status IndexIds(absl::string_view side, const Side& s,
 
 // Appends one side's rankings to `entries`/`offsets` as dense indices of the
 // other side.
-absl::Status Rankings(absl::string_view side, const Side& s,
-                      const absl::flat_hash_map<absl::string_view, int32_t>& other,
-                      const absl::flat_hash_map<absl::string_view, int32_t>& same,
-                      absl::string_view other_role, absl::string_view same_role,
-                      std::vector<int64_t>* offsets,
-                      std::vector<int32_t>* entries) {
+absl::Status Rankings(
+    absl::string_view side, const Side& s,
+    const absl::flat_hash_map<absl::string_view, int32_t>& other,
+    const absl::flat_hash_map<absl::string_view, int32_t>& same,
+    absl::string_view other_role, absl::string_view same_role,
+    std::vector<int64_t>* offsets, std::vector<int32_t>* entries) {
   // seen[x] == i + 1 when list i already holds x.
   std::vector<int32_t> seen(other.size(), 0);
   offsets->assign(1, 0);
@@ -211,8 +210,7 @@ absl::Status Solve(const std::string& input, std::string* output) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(input);
   simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root);
-      error != simdjson::SUCCESS) {
+  if (auto error = parser.parse(padded).get(root); error != simdjson::SUCCESS) {
     return Malformed(simdjson::error_message(error));
   }
   simdjson::dom::object top;
@@ -239,8 +237,8 @@ absl::Status Solve(const std::string& input, std::string* output) {
     } else if (key == "mentors") {
       RETURN_IF_ERROR(ParseSide(kv.value, "mentors", true, &mentor_side));
     } else {
-      return Malformed(absl::StrCat("unknown field \"",
-                                    absl::CHexEscape(View(key)), "\""));
+      return Malformed(
+          absl::StrCat("unknown field \"", absl::CHexEscape(View(key)), "\""));
     }
   }
   const int num_mentees = static_cast<int>(mentee_side.ids.size());

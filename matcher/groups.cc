@@ -1,7 +1,5 @@
 #include "matcher/groups.h"
 
-#include "matcher/compiled_pool.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "matcher/compiled_pool.h"
 #include "matcher/internal/groups_pool.h"
 #include "matcher/internal/groups_search.h"
 

@@ -62,8 +62,8 @@ absl::StatusOr<RecommendResult> RecommendMentors(
         continue;
       }
       PairScores s;
-      if (scorer.Score(request.mentee, m, &s) && s.mentee_micros >= min_micros &&
-          s.mentor_micros >= min_micros) {
+      if (scorer.Score(request.mentee, m, &s) &&
+          s.mentee_micros >= min_micros && s.mentor_micros >= min_micros) {
         best.push_back({m, s.mentee_micros, s.mentor_micros});
       }
     }

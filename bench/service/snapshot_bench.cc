@@ -45,8 +45,8 @@ struct Fixture {
     const absl::Time deadline = absl::Now() + absl::Minutes(5);
     for (const matcher::MemberProfile& p : profiles) {
       (void)members.Upsert(kPool, {p, std::nullopt}, deadline);
-      if (p.mentor_capacity > 0 && p.roles & matcher::RoleBit(
-                                               matcher::Role::kMentor)) {
+      if (p.mentor_capacity > 0 &&
+          p.roles & matcher::RoleBit(matcher::Role::kMentor)) {
         mentors.push_back(p);
       } else if (p.roles & matcher::RoleBit(matcher::Role::kMentee)) {
         mentees.push_back(p.id);
@@ -56,11 +56,11 @@ struct Fixture {
     s.members = &members;
     s.settings = &settings;
     s.matches = &matches;
-    snapshots = std::make_unique<snapshot::PoolSnapshots>(s,
-                                                          snapshot::Options{});
+    snapshots =
+        std::make_unique<snapshot::PoolSnapshots>(s, snapshot::Options{});
     recommender = std::make_unique<core::Recommender>(snapshots.get());
-    members_core = std::make_unique<core::Members>(&members, snapshots.get(),
-                                                   nullptr);
+    members_core =
+        std::make_unique<core::Members>(&members, snapshots.get(), nullptr);
   }
   absl::Status Recommend(size_t i) {
     core::RecommendQuery q;
@@ -132,9 +132,8 @@ void BM_ReferenceScoringKernel(benchmark::State& state) {
           for (size_t e = 0; e < 2000; ++e) {
             for (size_t m = 0; m < 2000; ++m) {
               matcher::PairScores s;
-              benchmark::DoNotOptimize(
-                  v.scorer().Score(ids[e * 37 % ids.size()],
-                                   ids[m * 41 % ids.size()], &s));
+              benchmark::DoNotOptimize(v.scorer().Score(
+                  ids[e * 37 % ids.size()], ids[m * 41 % ids.size()], &s));
             }
           }
           return absl::OkStatus();

@@ -6,11 +6,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "service/api/conversions.h"
-#include "service/core/known_pool.h"
 #include "service/api/status.h"
 #include "service/api/validation.h"
-#include "base/status_macros.h"
+#include "service/core/known_pool.h"
 
 namespace peermatch::api {
 namespace {

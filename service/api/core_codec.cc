@@ -172,8 +172,9 @@ v1::Group GroupToProto(const store::GroupRecord& r, const std::string& pool) {
 v1::PoolStats PoolStatsToProto(const core::PoolStats& s) {
   v1::PoolStats st;
   st.set_members(s.members);
-  static constexpr const char* kRoleNames[] = {
-      "", "ROLE_MENTEE", "ROLE_MENTOR", "ROLE_GROUP_MEMBER", "ROLE_FACILITATOR"};
+  static constexpr const char* kRoleNames[] = {"", "ROLE_MENTEE", "ROLE_MENTOR",
+                                               "ROLE_GROUP_MEMBER",
+                                               "ROLE_FACILITATOR"};
   std::map<std::string, int64_t> by_role;  // by name, as before
   for (int r = 1; r <= 4; ++r) {
     if (s.by_role[r] > 0) by_role[kRoleNames[r]] = s.by_role[r];

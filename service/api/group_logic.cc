@@ -65,10 +65,10 @@ absl::Status GroupLogic::Rank(const v1::RankGroupsForMemberRequest& req,
   absl::Time ref = req.has_reference_time()
                        ? absl::FromUnixSeconds(req.reference_time().seconds())
                        : absl::Now();
-  ASSIGN_OR_RETURN(std::vector<core::RankedGroup> ranked,
-                   groups_->Rank(req.pool(), req.member_id(),
-                                 req.k() == 0 ? 10 : req.k(), ref,
-                                 call.deadline));
+  ASSIGN_OR_RETURN(
+      std::vector<core::RankedGroup> ranked,
+      groups_->Rank(req.pool(), req.member_id(), req.k() == 0 ? 10 : req.k(),
+                    ref, call.deadline));
   for (const core::RankedGroup& j : ranked) {
     v1::GroupCandidate* out = resp->add_candidates();
     *out->mutable_group() = GroupToProto(j.group, req.pool());

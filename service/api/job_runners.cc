@@ -1,8 +1,8 @@
 #include "service/api/job_runners.h"
 
 #include "absl/strings/str_cat.h"
-#include "peermatch/v1/coordination_service.pb.h"
 #include "base/status_macros.h"
+#include "peermatch/v1/coordination_service.pb.h"
 #include "service/api/core_codec.h"
 
 namespace peermatch::api {

@@ -1,8 +1,8 @@
 // The batch runs behind coordinator jobs (SPEC §7, R-JOBS):
 // MENTOR_MATCHING (batch stable matching, core::Matches), GROUPS
-// (regrouping, core::Groups) and BOTH (matching, then groups). Each plans from the pool as
-// it is, then makes its one fenced, all-or-nothing commit, so a cancelled,
-// failed or taken-over run leaves the pool as it was.
+// (regrouping, core::Groups) and BOTH (matching, then groups). Each plans from
+// the pool as it is, then makes its one fenced, all-or-nothing commit, so a
+// cancelled, failed or taken-over run leaves the pool as it was.
 //
 //   worker.RegisterRunner(v1::JOB_KIND_MENTOR_MATCHING,
 //                         std::make_shared<BatchJobRunner>(
@@ -27,8 +27,7 @@ namespace peermatch::api {
 
 class BatchJobRunner final : public jobs::JobRunner {
  public:
-  BatchJobRunner(v1::JobKind kind, core::Matches* matches,
-                 core::Groups* groups)
+  BatchJobRunner(v1::JobKind kind, core::Matches* matches, core::Groups* groups)
       : kind_(kind), matches_(matches), groups_(groups) {}
 
   absl::StatusOr<std::string> Run(jobs::JobContext& ctx) override;

@@ -67,9 +67,10 @@ absl::Status MatchLogic::RunMatching(const v1::RunMatchingRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   const absl::Time ref =
       o.has_reference_time() ? FromTimestamp(o.reference_time()) : absl::Now();
-  ASSIGN_OR_RETURN(core::MatchingRun run,
-                   matches_->RunMatching(req.pool(), MatchingOptionsFromProto(o),
-                                         ref, call.core()));
+  ASSIGN_OR_RETURN(
+      core::MatchingRun run,
+      matches_->RunMatching(req.pool(), MatchingOptionsFromProto(o), ref,
+                            call.core()));
   for (const core::ProposedMatch& p : run.proposed) {
     v1::Match* m = resp->add_proposed();
     m->set_id(p.id);
@@ -137,10 +138,10 @@ absl::Status MatchLogic::Respond(const v1::RespondToMatchRequest& req,
   if (req.match_id().empty()) errors.Add("match_id", "is required");
   CheckReason(req.reason(), false, "reason", &errors);
   RETURN_IF_ERROR(errors.ToStatus());
-  ASSIGN_OR_RETURN(store::MatchRecord m,
-                   matches_->Respond(req.pool(), req.match_id(),
-                                     req.member_id(), req.accept(),
-                                     req.reason(), call.core()));
+  ASSIGN_OR_RETURN(
+      store::MatchRecord m,
+      matches_->Respond(req.pool(), req.match_id(), req.member_id(),
+                        req.accept(), req.reason(), call.core()));
   *resp->mutable_match() = MatchToProto(m, req.pool());
   return absl::OkStatus();
 }

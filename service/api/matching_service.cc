@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "matcher/recommend.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
-#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {
@@ -146,8 +146,8 @@ absl::Status MatchingLogic::Explain(const v1::ExplainPairRequest& req,
       core::Explanation ex,
       recommender_->Explain(
           req.pool(), req.mentee_id(), req.mentor_id(),
-          ReferenceTime(req.reference_time(), req.has_reference_time()),
-          adjust, deadline));
+          ReferenceTime(req.reference_time(), req.has_reference_time()), adjust,
+          deadline));
   ExplanationToProto(ex.explanation, req.mentee_id(), req.mentor_id(),
                      ex.week_start, resp->mutable_explanation());
   return absl::OkStatus();

@@ -7,10 +7,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "service/api/conversions.h"
 #include "service/api/member_codec.h"
 #include "service/api/validation.h"
-#include "base/status_macros.h"
 
 namespace peermatch::api {
 namespace {
@@ -73,7 +73,7 @@ absl::Status MemberLogic::BatchUpsert(const v1::BatchUpsertMembersRequest& req,
 
   // Validate each member on its own; only valid ones go to Redis.
   std::vector<store::MemberWrite> writes;
-  std::vector<int> write_index;        // position in the request of writes[k]
+  std::vector<int> write_index;  // position in the request of writes[k]
   resp->mutable_results()->Reserve(req.requests_size());
   for (int i = 0; i < req.requests_size(); ++i) {
     const auto& item = req.requests(i);
@@ -173,9 +173,9 @@ absl::Status MemberLogic::Delete(const v1::DeleteMemberRequest& req,
   RETURN_IF_ERROR(errors.ToStatus());
   std::optional<int64_t> expected;
   if (req.has_expected_version()) expected = req.expected_version();
-  ASSIGN_OR_RETURN(core::Erasure r,
-                   members_->Delete(req.pool(), req.id(), expected,
-                                    {actor, deadline}));
+  ASSIGN_OR_RETURN(
+      core::Erasure r,
+      members_->Delete(req.pool(), req.id(), expected, {actor, deadline}));
   resp->set_matches_ended(static_cast<int32_t>(r.matches_ended));
   resp->set_groups_changed(r.groups_changed);
   return absl::OkStatus();

@@ -36,15 +36,15 @@ absl::Status PoolLogic::UpdateSettings(const v1::UpdatePoolSettingsRequest& req,
   std::optional<int64_t> expected;
   if (req.has_expected_version()) expected = req.expected_version();
   ASSIGN_OR_RETURN(core::VersionedSettings s,
-                   pools_->UpdateSettings(
-                       req.pool(), expected,
-                       [&req](store::PoolConfig* config) {
-                         FieldErrors merge_errors;
-                         MergeSettings(req.settings(), "settings", config,
-                                       &merge_errors);
-                         return merge_errors.ToStatus();
-                       },
-                       {actor, deadline}));
+                   pools_->UpdateSettings(req.pool(), expected,
+                                          [&req](store::PoolConfig* config) {
+                                            FieldErrors merge_errors;
+                                            MergeSettings(req.settings(),
+                                                          "settings", config,
+                                                          &merge_errors);
+                                            return merge_errors.ToStatus();
+                                          },
+                                          {actor, deadline}));
   *resp->mutable_settings() = SettingsToProto(s.config);
   resp->mutable_settings()->set_version(s.version);
   return absl::OkStatus();

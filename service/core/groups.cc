@@ -83,9 +83,10 @@ store::GroupDetails Details(const matcher::GroupPlan& plan,
     matcher::WeeklySpan local = matcher::LocalTimeOfSlot(
         minute_of_week, pool.settings.matcher.session_minutes, pool.zones[i],
         pool.week);
-    g.local_slots.push_back({id,
-                             pool.profiles[i].time_zone,
-                             {local.day, local.start_minute, local.end_minute}});
+    g.local_slots.push_back(
+        {id,
+         pool.profiles[i].time_zone,
+         {local.day, local.start_minute, local.end_minute}});
   }
   g.language = plan.language;
   g.modality = plan.modality;
@@ -129,8 +130,9 @@ absl::StatusOr<GroupRun> Groups::PlanAndCommit(
     if (progress) progress("loading", 5);
     ASSIGN_OR_RETURN(store::GroupSnapshot live,
                      groups_->LoadLive(pool, call.deadline));
-    ASSIGN_OR_RETURN(LoadedPool loaded, LoadPool(members_, settings_, pool,
-                                                 reference_time, call.deadline));
+    ASSIGN_OR_RETURN(
+        LoadedPool loaded,
+        LoadPool(members_, settings_, pool, reference_time, call.deadline));
     RETURN_IF_ERROR(matcher::ValidateGroupSettings(loaded.settings.matcher));
     std::vector<matcher::ExistingGroup> existing;
     for (const store::GroupRecord& g : live.groups) {
@@ -233,9 +235,11 @@ absl::StatusOr<int> Groups::Publish(const std::string& pool,
   return static_cast<int>(changes.ops.size());
 }
 
-absl::StatusOr<std::vector<RankedGroup>> Groups::Rank(
-    const std::string& pool, const std::string& member, int k,
-    absl::Time reference_time, absl::Time deadline) {
+absl::StatusOr<std::vector<RankedGroup>> Groups::Rank(const std::string& pool,
+                                                      const std::string& member,
+                                                      int k,
+                                                      absl::Time reference_time,
+                                                      absl::Time deadline) {
   ASSIGN_OR_RETURN(LoadedPool loaded, LoadPool(members_, settings_, pool,
                                                reference_time, deadline));
   auto me = loaded.index.find(member);
@@ -283,8 +287,8 @@ absl::StatusOr<store::GroupRecord> Groups::Get(const std::string& pool,
 
 absl::StatusOr<store::GroupPage> Groups::List(
     const std::string& pool, const std::string& member,
-    const std::vector<store::GroupState>& states, int page_size,
-    int64_t offset, absl::Time deadline) {
+    const std::vector<store::GroupState>& states, int page_size, int64_t offset,
+    absl::Time deadline) {
   RETURN_IF_ERROR(RequireKnownPool(members_, pool, deadline));
   if (member.empty()) {
     return groups_->List(pool, states, page_size, offset, deadline);

@@ -43,21 +43,20 @@ bool Retryable(const absl::Status& s) {
 }
 
 std::string ConstraintName(matcher::Constraint c) {
-  static constexpr const char* kNames[] = {
-      "",
-      "CONSTRAINT_SAME_MEMBER",
-      "CONSTRAINT_NOT_MENTEE",
-      "CONSTRAINT_NOT_MENTOR",
-      "CONSTRAINT_SAFETY_HOLD",
-      "CONSTRAINT_NOT_SCREENED",
-      "CONSTRAINT_BLOCKED",
-      "CONSTRAINT_DECLINED",
-      "CONSTRAINT_EXCLUDED",
-      "CONSTRAINT_NO_SHARED_LANGUAGE",
-      "CONSTRAINT_NO_SHARED_MODALITY",
-      "CONSTRAINT_MENTOR_STAGE",
-      "CONSTRAINT_STAGE_GAP",
-      "CONSTRAINT_AVAILABILITY_OVERLAP"};
+  static constexpr const char* kNames[] = {"",
+                                           "CONSTRAINT_SAME_MEMBER",
+                                           "CONSTRAINT_NOT_MENTEE",
+                                           "CONSTRAINT_NOT_MENTOR",
+                                           "CONSTRAINT_SAFETY_HOLD",
+                                           "CONSTRAINT_NOT_SCREENED",
+                                           "CONSTRAINT_BLOCKED",
+                                           "CONSTRAINT_DECLINED",
+                                           "CONSTRAINT_EXCLUDED",
+                                           "CONSTRAINT_NO_SHARED_LANGUAGE",
+                                           "CONSTRAINT_NO_SHARED_MODALITY",
+                                           "CONSTRAINT_MENTOR_STAGE",
+                                           "CONSTRAINT_STAGE_GAP",
+                                           "CONSTRAINT_AVAILABILITY_OVERLAP"};
   const size_t i = static_cast<size_t>(c);
   return i < std::size(kNames) ? kNames[i] : absl::StrCat(i);
 }
@@ -124,8 +123,8 @@ absl::StatusOr<MatchingPlan> PlanMatching(snapshot::PoolSnapshots* snapshots,
     const std::string& id = p.id(i);
     if (c.flags & matcher::kFlagMentee) {
       auto live = copy.live_mentees.find(id);
-      const bool keeps_match = live != copy.live_mentees.end() &&
-                               (live->second || plan.incremental);
+      const bool keeps_match =
+          live != copy.live_mentees.end() && (live->second || plan.incremental);
       if (!keeps_match) input.mentees.push_back(i);
     }
     if (c.flags & matcher::kFlagMentor) {
@@ -335,10 +334,12 @@ absl::StatusOr<store::MatchRecord> Matches::CreateManual(
   }
 }
 
-absl::StatusOr<store::MatchRecord> Matches::Respond(
-    const std::string& pool, const std::string& match_id,
-    const std::string& member, bool accept, const std::string& reason,
-    const Call& call) {
+absl::StatusOr<store::MatchRecord> Matches::Respond(const std::string& pool,
+                                                    const std::string& match_id,
+                                                    const std::string& member,
+                                                    bool accept,
+                                                    const std::string& reason,
+                                                    const Call& call) {
   store::TransitionSpec spec;
   spec.op = accept ? "accept" : "decline";
   spec.member = member;
@@ -374,8 +375,8 @@ absl::StatusOr<store::MatchRecord> Matches::Get(const std::string& pool,
 
 absl::StatusOr<store::MatchPage> Matches::List(
     const std::string& pool, const std::string& member,
-    const std::vector<store::MatchState>& states, int page_size,
-    int64_t offset, absl::Time deadline) {
+    const std::vector<store::MatchState>& states, int page_size, int64_t offset,
+    absl::Time deadline) {
   RETURN_IF_ERROR(RequireKnownPool(members_, pool, deadline));
   return matches_->List(pool, member, states, page_size, offset, deadline);
 }

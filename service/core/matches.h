@@ -97,10 +97,12 @@ class Matches {
 
   // A coordinator's ACTIVE match; `override` (with a reason) skips the hard
   // constraints and is audited.
-  absl::StatusOr<store::MatchRecord> CreateManual(
-      const std::string& pool, const std::string& mentee,
-      const std::string& mentor, bool override, const std::string& reason,
-      const Call& call);
+  absl::StatusOr<store::MatchRecord> CreateManual(const std::string& pool,
+                                                  const std::string& mentee,
+                                                  const std::string& mentor,
+                                                  bool override,
+                                                  const std::string& reason,
+                                                  const Call& call);
 
   absl::StatusOr<store::MatchRecord> Respond(const std::string& pool,
                                              const std::string& match_id,

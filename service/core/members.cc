@@ -52,9 +52,10 @@ absl::StatusOr<store::MemberPage> Members::List(const std::string& pool,
   return members_->List(pool, page_size, after_id, deadline);
 }
 
-absl::StatusOr<Erasure> Members::Delete(
-    const std::string& pool, const std::string& id,
-    std::optional<int64_t> expected_version, const Call& call) {
+absl::StatusOr<Erasure> Members::Delete(const std::string& pool,
+                                        const std::string& id,
+                                        std::optional<int64_t> expected_version,
+                                        const Call& call) {
   ASSIGN_OR_RETURN(store::MemberRecord existing,
                    members_->Get(pool, id, call.deadline));
   if (expected_version.has_value() && existing.version != *expected_version) {

@@ -55,15 +55,13 @@ class Members {
                                         absl::Time deadline);
   // One outcome per write, in order; the call fails as a whole only when
   // the store cannot be reached.
-  absl::StatusOr<std::vector<absl::StatusOr<store::UpsertResult>>>
-  BatchUpsert(const std::string& pool, absl::Span<const store::MemberWrite>
-                                           writes,
-              absl::Time deadline);
+  absl::StatusOr<std::vector<absl::StatusOr<store::UpsertResult>>> BatchUpsert(
+      const std::string& pool, absl::Span<const store::MemberWrite> writes,
+      absl::Time deadline);
   absl::StatusOr<store::MemberRecord> Get(const std::string& pool,
                                           const std::string& id,
                                           absl::Time deadline);
-  absl::StatusOr<store::MemberPage> List(const std::string& pool,
-                                         int page_size,
+  absl::StatusOr<store::MemberPage> List(const std::string& pool, int page_size,
                                          const std::string& after_id,
                                          absl::Time deadline);
 
@@ -73,8 +71,7 @@ class Members {
   // dropping their exclusions). Each step is atomic; a failure between them
   // leaves the member in place, so retrying the delete completes it.
   // ABORTED when `expected_version` is set and differs from the stored one.
-  absl::StatusOr<Erasure> Delete(const std::string& pool,
-                                 const std::string& id,
+  absl::StatusOr<Erasure> Delete(const std::string& pool, const std::string& id,
                                  std::optional<int64_t> expected_version,
                                  const Call& call);
 

@@ -66,8 +66,8 @@ absl::StatusOr<PoolStats> Pools::Stats(const std::string& pool,
                                            : st.groups_proposed)++;
     grouped.insert(g.members.begin(), g.members.end());
   }
-  RETURN_IF_ERROR(snapshots_->Read(
-      pool, deadline, [&](const snapshot::PoolView& view) {
+  RETURN_IF_ERROR(
+      snapshots_->Read(pool, deadline, [&](const snapshot::PoolView& view) {
         const matcher::CompiledPool& p = view.pool();
         const matcher::Scorer& scorer = view.scorer();
         static constexpr matcher::MemberFlag kRoles[] = {

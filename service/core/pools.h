@@ -57,8 +57,7 @@ class Pools {
       const std::string& pool, std::optional<int64_t> expected_version,
       const SettingsPatch& patch, const Call& call);
 
-  absl::StatusOr<PoolStats> Stats(const std::string& pool,
-                                  absl::Time deadline);
+  absl::StatusOr<PoolStats> Stats(const std::string& pool, absl::Time deadline);
 
  private:
   store::SettingsStore* settings_;

@@ -46,8 +46,7 @@ absl::StatusOr<const matcher::Scorer*> ScorerFor(
 }  // namespace
 
 absl::StatusOr<Recommendations> Recommender::Recommend(
-    const std::string& pool, const RecommendQuery& query,
-    absl::Time deadline) {
+    const std::string& pool, const RecommendQuery& query, absl::Time deadline) {
   Recommendations out;
   RETURN_IF_ERROR(snapshots_->Read(
       pool, deadline, [&](const snapshot::PoolView& view) -> absl::Status {

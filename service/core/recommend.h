@@ -67,10 +67,12 @@ class Recommender {
                                             const RecommendQuery& query,
                                             absl::Time deadline);
   // NOT_FOUND for an unknown pool, mentee or mentor.
-  absl::StatusOr<Explanation> Explain(
-      const std::string& pool, const std::string& mentee,
-      const std::string& mentor, std::optional<absl::Time> reference_time,
-      const MatcherPatch& adjust, absl::Time deadline);
+  absl::StatusOr<Explanation> Explain(const std::string& pool,
+                                      const std::string& mentee,
+                                      const std::string& mentor,
+                                      std::optional<absl::Time> reference_time,
+                                      const MatcherPatch& adjust,
+                                      absl::Time deadline);
 
  private:
   snapshot::PoolSnapshots* snapshots_;

@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "matcher/time.h"
 #include "service/common/logging.h"
 #include "service/common/metrics.h"
-#include "base/status_macros.h"
 
 namespace peermatch::snapshot {
 
@@ -259,7 +259,8 @@ std::shared_ptr<PoolSnapshots::Entry> PoolSnapshots::Held(
 void PoolSnapshots::UpsertMember(Entry* entry,
                                  const matcher::MemberProfile& profile,
                                  int64_t version) {
-  std::optional<matcher::MemberIndex> before = entry->compiled->Find(profile.id);
+  std::optional<matcher::MemberIndex> before =
+      entry->compiled->Find(profile.id);
   const bool was_mentor =
       before.has_value() && IsMentor(*entry->compiled, *before);
   absl::StatusOr<matcher::MemberIndex> i =
@@ -476,15 +477,13 @@ void PoolSnapshots::ApplyMatch(const std::string& pool,
   const bool declined = change.state == store::MatchState::kDeclined;
   if (declined ||
       (change.state == store::MatchState::kEnded && change.excluded)) {
-    entry->compiled->AddExclusion(
-        {change.mentee, change.mentor,
-         declined ? matcher::PairExclusion::kDeclined
-                  : matcher::PairExclusion::kEnded});
-    entry->excluded.insert(change.mentee < change.mentor
-                               ? absl::StrCat(change.mentee, "\x1f",
-                                              change.mentor)
-                               : absl::StrCat(change.mentor, "\x1f",
-                                              change.mentee));
+    entry->compiled->AddExclusion({change.mentee, change.mentor,
+                                   declined ? matcher::PairExclusion::kDeclined
+                                            : matcher::PairExclusion::kEnded});
+    entry->excluded.insert(
+        change.mentee < change.mentor
+            ? absl::StrCat(change.mentee, "\x1f", change.mentor)
+            : absl::StrCat(change.mentor, "\x1f", change.mentee));
   }
   if (auto m = entry->compiled->Find(change.mentor)) {
     entry->changed_mentors.insert(*m);

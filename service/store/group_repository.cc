@@ -1,4 +1,3 @@
-#include "base/ids.h"
 #include "service/store/group_repository.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/ids.h"
 #include "base/status_macros.h"
 #include "service/store/internal/paging.h"
 #include "service/store/keys.h"
@@ -292,15 +292,14 @@ absl::StatusOr<std::vector<std::string>> GroupRepository::Apply(
     k.push_back(keys::Group(pool, op_ids[i]));
     std::vector<std::string> members = op.members;
     std::sort(members.begin(), members.end());
-    a.insert(a.end(),
-             {KindName(op.kind), op_ids[i], absl::StrCat(op.expected_version),
-              absl::StrCat(static_cast<int>(op.state)),
-              absl::StrJoin(members, ","),
-              op.kind == GroupOp::Kind::kCreate ||
-                      op.kind == GroupOp::Kind::kUpdate
-                  ? EncodeGroupDetails(op.details)
-                  : std::string(),
-              op.reason});
+    a.insert(
+        a.end(),
+        {KindName(op.kind), op_ids[i], absl::StrCat(op.expected_version),
+         absl::StrCat(static_cast<int>(op.state)), absl::StrJoin(members, ","),
+         op.kind == GroupOp::Kind::kCreate || op.kind == GroupOp::Kind::kUpdate
+             ? EncodeGroupDetails(op.details)
+             : std::string(),
+         op.reason});
   }
   for (const std::string& m : mapping_order) {
     k.push_back(keys::MemberGroup(pool, m));

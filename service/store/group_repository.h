@@ -64,9 +64,9 @@ class GroupRepository final : public GroupStore {
                                   absl::string_view group_id,
                                   absl::Time deadline) override;
   // The live group of a member; nullopt when none.
-  absl::StatusOr<std::optional<std::string>> GroupOf(absl::string_view pool,
-                                                     absl::string_view member,
-                                                     absl::Time deadline) override;
+  absl::StatusOr<std::optional<std::string>> GroupOf(
+      absl::string_view pool, absl::string_view member,
+      absl::Time deadline) override;
   // Newest first, optionally only some states; pages as MatchRepository's
   // List (full unless the listing ended or the scan bound was hit).
   absl::StatusOr<GroupPage> List(absl::string_view pool,

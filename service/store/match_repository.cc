@@ -1,4 +1,3 @@
-#include "base/ids.h"
 #include "service/store/match_repository.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/ids.h"
 #include "base/status_macros.h"
 #include "service/store/internal/paging.h"
 #include "service/store/keys.h"
@@ -932,8 +932,8 @@ absl::StatusOr<int> MatchRepository::EraseMember(absl::string_view pool,
   }
 }
 
-absl::StatusOr<LiveCounts> MatchRepository::CountLive(
-    absl::string_view pool, absl::Time deadline) {
+absl::StatusOr<LiveCounts> MatchRepository::CountLive(absl::string_view pool,
+                                                      absl::Time deadline) {
   RETURN_IF_ERROR(base::ValidatePoolId(pool));
   const std::string proposed = keys::ProposedMatches(pool);
   const std::vector<Command> cmds = {
@@ -961,18 +961,18 @@ absl::StatusOr<MatchPage> MatchRepository::List(
   }
   std::string key = member.empty() ? keys::MatchIndex(pool)
                                    : keys::MemberMatches(pool, member);
-  ASSIGN_OR_RETURN(
-      auto filtered,
-      internal::ReadFilteredPage<MatchRecord>(
-          *client_, key, offset, page_size, deadline,
-          [&](const std::vector<std::string>& ids) {
-            return GetMany(pool, ids, deadline);
-          },
-          [&states](const MatchRecord& m) {
-            return states.empty() || std::find(states.begin(), states.end(),
-                                               m.state) != states.end();
-          },
-          [](const MatchRecord& m) { return m.id; }));
+  ASSIGN_OR_RETURN(auto filtered,
+                   internal::ReadFilteredPage<MatchRecord>(
+                       *client_, key, offset, page_size, deadline,
+                       [&](const std::vector<std::string>& ids) {
+                         return GetMany(pool, ids, deadline);
+                       },
+                       [&states](const MatchRecord& m) {
+                         return states.empty() ||
+                                std::find(states.begin(), states.end(),
+                                          m.state) != states.end();
+                       },
+                       [](const MatchRecord& m) { return m.id; }));
   MatchPage page;
   page.matches = std::move(filtered.records);
   page.next_offset = filtered.next_offset;

@@ -75,11 +75,13 @@ class MatchRepository final : public MatchStore {
   // FAILED_PRECONDITION and nothing is published. Returns how many.
   absl::StatusOr<int> Publish(absl::string_view pool,
                               const std::vector<std::string>& ids,
-                              const std::string& actor, absl::Time deadline) override;
+                              const std::string& actor,
+                              absl::Time deadline) override;
   // Discards the listed PROPOSED matches (all when empty), each atomically.
   absl::StatusOr<int> Discard(absl::string_view pool,
                               const std::vector<std::string>& ids,
-                              const std::string& actor, absl::Time deadline) override;
+                              const std::string& actor,
+                              absl::Time deadline) override;
 
   // One transition of one match; returns the match afterwards (a discarded
   // match is returned as it was).

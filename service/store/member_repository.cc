@@ -1,4 +1,3 @@
-#include "base/ids.h"
 #include "service/store/member_repository.h"
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/ids.h"
 #include "base/status_macros.h"
 #include "service/store/keys.h"
 #include "service/store/record_codec.h"
@@ -316,8 +316,8 @@ Command UpsertCall(absl::string_view pool,
                    int64_t feed_max_len) {
   size_t num_keys = 2, num_args = 3;
   for (size_t i : batch) {
-    const size_t declared = prepared[i].blocked.size() +
-                            prepared[i].declared.size();
+    const size_t declared =
+        prepared[i].blocked.size() + prepared[i].declared.size();
     num_keys += 1 + declared;
     num_args += 7 + declared;
   }
@@ -330,8 +330,9 @@ Command UpsertCall(absl::string_view pool,
     for (const std::string& y : p.blocked) c.Add(keys::BlockedBy(pool, y));
     for (const std::string& y : p.declared) c.Add(keys::BlockedBy(pool, y));
   }
-  c.AddInt(now_ms).AddInt(feed_max_len).AddInt(static_cast<int64_t>(
-      batch.size()));
+  c.AddInt(now_ms)
+      .AddInt(feed_max_len)
+      .AddInt(static_cast<int64_t>(batch.size()));
   for (size_t i : batch) {
     const PreparedWrite& p = prepared[i];
     const MemberWrite& w = *p.write;
@@ -415,8 +416,8 @@ absl::StatusOr<std::vector<MemberRecord>> ReadMany(
   std::vector<Command> reads;
   reads.reserve(ids.size());
   for (const std::string& id : ids) {
-    reads.push_back(Command(
-        {"HMGET", keys::Member(pool, id), "p", "v", "t", "bl"}));
+    reads.push_back(
+        Command({"HMGET", keys::Member(pool, id), "p", "v", "t", "bl"}));
   }
   ASSIGN_OR_RETURN(std::vector<Reply> replies,
                    client.Pipeline(keys::MemberIds(pool), reads, deadline));

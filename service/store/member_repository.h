@@ -141,7 +141,8 @@ class MemberRepository final : public MemberStore {
   // The whole pool, for snapshot cold loads: the feed position first, then
   // rounds of ZRANGE BYLEX (load_ids_per_round ids) each followed by one
   // pipeline of HMGETs.
-  absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool, absl::Time deadline) override;
+  absl::StatusOr<PoolLoad> LoadAll(absl::string_view pool,
+                                   absl::Time deadline) override;
 
   absl::StatusOr<bool> PoolExists(absl::string_view pool,
                                   absl::Time deadline) override {

@@ -50,15 +50,16 @@ class SettingsRepository final : public SettingsStore {
       : client_(client), options_(std::move(options)), registry_(client) {}
 
   // nullopt when the pool never had settings written.
-  absl::StatusOr<std::optional<SettingsRecord>> Get(absl::string_view pool,
-                                                    absl::Time deadline) override;
+  absl::StatusOr<std::optional<SettingsRecord>> Get(
+      absl::string_view pool, absl::Time deadline) override;
 
   // Stores `config` as the pool's settings; returns the new version (1 for
   // the first write). `expected_version`: absent = unconditional, 0 = never
   // written, N = the stored version must be N.
   absl::StatusOr<int64_t> Put(absl::string_view pool, const PoolConfig& config,
                               std::optional<int64_t> expected_version,
-                              absl::string_view actor, absl::Time deadline) override;
+                              absl::string_view actor,
+                              absl::Time deadline) override;
 
  private:
   RedisClient* client_;

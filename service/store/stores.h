@@ -35,14 +35,13 @@ class MemberStore {
   virtual absl::StatusOr<UpsertResult> Upsert(absl::string_view pool,
                                               const MemberWrite& write,
                                               absl::Time deadline) = 0;
-  virtual absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>>
-  BatchUpsert(absl::string_view pool, absl::Span<const MemberWrite> writes,
-              absl::Time deadline) = 0;
+  virtual absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BatchUpsert(
+      absl::string_view pool, absl::Span<const MemberWrite> writes,
+      absl::Time deadline) = 0;
   virtual absl::StatusOr<MemberRecord> Get(absl::string_view pool,
                                            absl::string_view id,
                                            absl::Time deadline) = 0;
-  virtual absl::StatusOr<MemberPage> List(absl::string_view pool,
-                                          int page_size,
+  virtual absl::StatusOr<MemberPage> List(absl::string_view pool, int page_size,
                                           absl::string_view after_id,
                                           absl::Time deadline) = 0;
   virtual absl::StatusOr<DeleteResult> Delete(absl::string_view pool,
@@ -61,8 +60,9 @@ class MemberStore {
 class MatchStore {
  public:
   virtual ~MatchStore() = default;
-  virtual absl::StatusOr<CommitResult> CommitProposals(
-      absl::string_view pool, const CommitSpec& spec, absl::Time deadline) = 0;
+  virtual absl::StatusOr<CommitResult> CommitProposals(absl::string_view pool,
+                                                       const CommitSpec& spec,
+                                                       absl::Time deadline) = 0;
   virtual absl::StatusOr<int> Publish(absl::string_view pool,
                                       const std::vector<std::string>& ids,
                                       const std::string& actor,

@@ -20,8 +20,8 @@ inline constexpr char kPool[] = "p1";
 // Everyone speaks en, meets by text and is free all of Monday (UTC), so
 // every mentee-mentor pair passes the hard constraints unless a test says
 // otherwise.
-inline matcher::MemberProfile Person(const std::string& id,
-                                     matcher::Role role, int stage) {
+inline matcher::MemberProfile Person(const std::string& id, matcher::Role role,
+                                     int stage) {
   matcher::MemberProfile p;
   p.id = id;
   p.roles = matcher::RoleBit(role);
@@ -51,8 +51,8 @@ class CoreTest : public ::testing::Test {
     sources.members = &members_;
     sources.settings = &settings_;
     sources.matches = &matches_;
-    snapshots_ = std::make_unique<snapshot::PoolSnapshots>(
-        sources, snapshot::Options{});
+    snapshots_ =
+        std::make_unique<snapshot::PoolSnapshots>(sources, snapshot::Options{});
   }
 
   // Stores a member directly (as another replica would), not through core.

@@ -38,9 +38,9 @@ class FakeMemberStore final : public store::MemberStore {
   std::deque<absl::Status> fail_next_delete;
   absl::Time now = absl::FromUnixMillis(1700000000000);
 
-  absl::StatusOr<store::UpsertResult> Upsert(
-      absl::string_view pool, const store::MemberWrite& w,
-      absl::Time) override {
+  absl::StatusOr<store::UpsertResult> Upsert(absl::string_view pool,
+                                             const store::MemberWrite& w,
+                                             absl::Time) override {
     auto& members = pools[std::string(pool)];
     auto it = members.find(w.profile.id);
     const int64_t stored = it == members.end() ? 0 : it->second.version;
@@ -52,10 +52,9 @@ class FakeMemberStore final : public store::MemberStore {
     members[w.profile.id] = r;
     return store::UpsertResult{r.version, stored == 0, now};
   }
-  absl::StatusOr<std::vector<absl::StatusOr<store::UpsertResult>>>
-  BatchUpsert(absl::string_view pool,
-              absl::Span<const store::MemberWrite> writes,
-              absl::Time deadline) override {
+  absl::StatusOr<std::vector<absl::StatusOr<store::UpsertResult>>> BatchUpsert(
+      absl::string_view pool, absl::Span<const store::MemberWrite> writes,
+      absl::Time deadline) override {
     std::vector<absl::StatusOr<store::UpsertResult>> out;
     for (const store::MemberWrite& w : writes) {
       out.push_back(Upsert(pool, w, deadline));
@@ -71,8 +70,7 @@ class FakeMemberStore final : public store::MemberStore {
     if (it == p->second.end()) return absl::NotFoundError("member not found");
     return it->second;
   }
-  absl::StatusOr<store::MemberPage> List(absl::string_view pool,
-                                         int page_size,
+  absl::StatusOr<store::MemberPage> List(absl::string_view pool, int page_size,
                                          absl::string_view after_id,
                                          absl::Time) override {
     store::MemberPage page;
@@ -110,8 +108,7 @@ class FakeMemberStore final : public store::MemberStore {
     }
     return load;
   }
-  absl::StatusOr<bool> PoolExists(absl::string_view pool,
-                                  absl::Time) override {
+  absl::StatusOr<bool> PoolExists(absl::string_view pool, absl::Time) override {
     auto p = pools.find(std::string(pool));
     return (p != pools.end() && !p->second.empty()) ||
            pools_with_settings.contains(std::string(pool));
@@ -259,11 +256,10 @@ class FakeMatchStore final : public store::MatchStore {
       // Pairs excluded for good, as the store's excluded-pairs hash holds.
       if (m.state == store::MatchState::kDeclined ||
           (m.state == store::MatchState::kEnded && m.excluded)) {
-        load.excluded.push_back(
-            {m.mentee, m.mentor,
-             m.state == store::MatchState::kDeclined
-                 ? matcher::PairExclusion::kDeclined
-                 : matcher::PairExclusion::kEnded});
+        load.excluded.push_back({m.mentee, m.mentor,
+                                 m.state == store::MatchState::kDeclined
+                                     ? matcher::PairExclusion::kDeclined
+                                     : matcher::PairExclusion::kEnded});
       }
     }
     return load;
@@ -365,8 +361,8 @@ class FakeGroupStore final : public store::GroupStore {
     return std::optional<std::string>();
   }
   absl::StatusOr<store::GroupPage> List(
-      absl::string_view pool, const std::vector<store::GroupState>& states,
-      int, int64_t, absl::Time) override {
+      absl::string_view pool, const std::vector<store::GroupState>& states, int,
+      int64_t, absl::Time) override {
     store::GroupPage page;
     for (const auto& [id, g] : pools[std::string(pool)]) {
       if (states.empty() ||

@@ -108,10 +108,10 @@ TEST(GroupDiffTest, TheReportNamesTheGroupsByTheirFinalIds) {
   matcher::GroupingResult result;
   result.groups = {Plan("A", {"a1"}), Plan("", {"n1"}), Plan("", {"n2"})};
   result.placed = 3;
-  result.churn = {{"n1", "", 1, matcher::ChurnReason::kNewMember, ""},
-                  {"n2", "A", 2, matcher::ChurnReason::kFullRegroup, ""},
-                  {"x", "A", -1, matcher::ChurnReason::kNoLongerEligible,
-                   "safety_hold"}};
+  result.churn = {
+      {"n1", "", 1, matcher::ChurnReason::kNewMember, ""},
+      {"n2", "A", 2, matcher::ChurnReason::kFullRegroup, ""},
+      {"x", "A", -1, matcher::ChurnReason::kNoLongerEligible, "safety_hold"}};
   GroupDiff diff = DiffGroups(result, {}, EnDetails, false);
   ASSERT_EQ(diff.created_index, (std::vector<int>{0, 1, 2}));
   // With no live groups, "A" is created too; the store names all three.
@@ -173,8 +173,8 @@ TEST_F(GroupsTest, AMembersGroupIsListedAlone) {
 TEST_F(GroupsTest, BadOptionsAndLargePoolsAreRefusedBeforeAnyWrite) {
   GroupingOptions o;
   o.time_budget_ms = 60001;
-  EXPECT_THAT(core_.PlanAndCommit(kPool, o, absl::Now(), {"coord", Soon()},
-                                  "", std::nullopt, {}),
+  EXPECT_THAT(core_.PlanAndCommit(kPool, o, absl::Now(), {"coord", Soon()}, "",
+                                  std::nullopt, {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   Groups small(&members_, &groups_, &settings_, {.sync_max_members = 0});
   EXPECT_THAT(small.FormGroups(kPool, {}, absl::Now(), {"coord", Soon()}),

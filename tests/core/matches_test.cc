@@ -155,10 +155,9 @@ TEST_F(MatchesTest, AnIncrementalRunKeepsProposalsAndTheirCapacity) {
 TEST_F(MatchesTest, ManualMatchesCheckTheHardConstraintsUnlessOverridden) {
   Store(Mentor("m3", 1, /*stage=*/2));  // below mentor_min_stage 4
   Matches matches = Make();
-  EXPECT_THAT(
-      matches.CreateManual(kPool, "e1", "m3", false, "", Coordinator()),
-      StatusIs(absl::StatusCode::kFailedPrecondition,
-               HasSubstr("CONSTRAINT_MENTOR_STAGE")));
+  EXPECT_THAT(matches.CreateManual(kPool, "e1", "m3", false, "", Coordinator()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("CONSTRAINT_MENTOR_STAGE")));
   ASSERT_OK_AND_ASSIGN(
       store::MatchRecord m,
       matches.CreateManual(kPool, "e1", "m3", true, "coordinator knows them",
@@ -179,30 +178,27 @@ TEST_F(MatchesTest, OwnMatchWritesApplyInPlaceWithoutAReload) {
   Matches matches = Make();
   ASSERT_EQ(Load("m1"), 0);
   const int loads = matches_.load_state_calls;
-  ASSERT_OK_AND_ASSIGN(store::MatchRecord a,
-                       matches.CreateManual(kPool, "e1", "m1", false, "",
-                                            Coordinator()));
+  ASSERT_OK_AND_ASSIGN(
+      store::MatchRecord a,
+      matches.CreateManual(kPool, "e1", "m1", false, "", Coordinator()));
   EXPECT_EQ(Load("m1"), 1);
-  ASSERT_OK_AND_ASSIGN(store::MatchRecord declined,
-                       matches.Respond(kPool, a.id, "m1", false, "",
-                                       Coordinator()));
+  ASSERT_OK_AND_ASSIGN(
+      store::MatchRecord declined,
+      matches.Respond(kPool, a.id, "m1", false, "", Coordinator()));
   EXPECT_EQ(declined.state, store::MatchState::kDeclined);
   EXPECT_EQ(Load("m1"), 0);
   // The declined pair is excluded at once: a manual match needs override.
-  EXPECT_THAT(matches.CreateManual(kPool, "e1", "m1", false, "",
-                                   Coordinator()),
+  EXPECT_THAT(matches.CreateManual(kPool, "e1", "m1", false, "", Coordinator()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("CONSTRAINT_DECLINED")));
-  ASSERT_OK_AND_ASSIGN(store::MatchRecord b,
-                       matches.CreateManual(kPool, "e2", "m2", false, "",
-                                            Coordinator()));
+  ASSERT_OK_AND_ASSIGN(
+      store::MatchRecord b,
+      matches.CreateManual(kPool, "e2", "m2", false, "", Coordinator()));
   EXPECT_EQ(Load("m2"), 1);
-  ASSERT_TRUE(matches.End(kPool, b.id, "done", /*exclude=*/true,
-                          Coordinator())
-                  .ok());
+  ASSERT_TRUE(
+      matches.End(kPool, b.id, "done", /*exclude=*/true, Coordinator()).ok());
   EXPECT_EQ(Load("m2"), 0);
-  EXPECT_THAT(matches.CreateManual(kPool, "e2", "m2", false, "",
-                                   Coordinator()),
+  EXPECT_THAT(matches.CreateManual(kPool, "e2", "m2", false, "", Coordinator()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("CONSTRAINT_EXCLUDED")));
   EXPECT_EQ(matches_.load_state_calls, loads);  // no reload so far

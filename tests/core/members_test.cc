@@ -61,9 +61,9 @@ TEST_F(MembersTest, OwnWritesReachTheSnapshotWithoutAReload) {
   Store(Mentee("e1"));
   ASSERT_TRUE(InSnapshot("e1"));
   ASSERT_EQ(members_.load_all_calls, 1);
-  ASSERT_OK_AND_ASSIGN(UpsertedMember m,
-                       core_.Upsert(kPool, {Mentee("e2"), std::nullopt},
-                                    Soon()));
+  ASSERT_OK_AND_ASSIGN(
+      UpsertedMember m,
+      core_.Upsert(kPool, {Mentee("e2"), std::nullopt}, Soon()));
   EXPECT_TRUE(m.created);
   EXPECT_EQ(m.member.version, 1);
   EXPECT_TRUE(InSnapshot("e2"));
@@ -91,9 +91,8 @@ TEST_F(MembersTest, OwnWritesReachTheSnapshotWithoutAReload) {
 TEST_F(MembersTest, ErasureDissolvesAGroupThatFallsBelowMinSize) {
   GroupOfFour();
   ASSERT_TRUE(InSnapshot("a"));
-  ASSERT_OK_AND_ASSIGN(Erasure e,
-                       core_.Delete(kPool, "a", std::nullopt,
-                                    {"admin", Soon()}));
+  ASSERT_OK_AND_ASSIGN(
+      Erasure e, core_.Delete(kPool, "a", std::nullopt, {"admin", Soon()}));
   EXPECT_EQ(e.groups_changed, 1);
   ASSERT_THAT(groups_.applied, SizeIs(1));
   const store::GroupChangeSet& c = groups_.applied[0];

@@ -51,21 +51,21 @@ TEST_F(PoolsTest, SettingsAreVersionedAndReachTheSnapshotAtOnce) {
       return absl::OkStatus();
     };
   };
-  EXPECT_THAT(core_.UpdateSettings(kPool, 3, set_min_score(0.5),
+  EXPECT_THAT(
+      core_.UpdateSettings(kPool, 3, set_min_score(0.5), {"coord", Soon()}),
+      StatusIs(absl::StatusCode::kAborted, HasSubstr("expected 3")));
+  EXPECT_THAT(core_.UpdateSettings(kPool, std::nullopt,
+                                   [](store::PoolConfig*) {
+                                     return absl::InvalidArgumentError(
+                                         "settings.min_score");
+                                   },
                                    {"coord", Soon()}),
-              StatusIs(absl::StatusCode::kAborted, HasSubstr("expected 3")));
-  EXPECT_THAT(core_.UpdateSettings(
-                  kPool, std::nullopt,
-                  [](store::PoolConfig*) {
-                    return absl::InvalidArgumentError("settings.min_score");
-                  },
-                  {"coord", Soon()}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(settings_.puts, 0);
 
-  ASSERT_OK_AND_ASSIGN(VersionedSettings u,
-                       core_.UpdateSettings(kPool, 0, set_min_score(0.5),
-                                            {"coord", Soon()}));
+  ASSERT_OK_AND_ASSIGN(
+      VersionedSettings u,
+      core_.UpdateSettings(kPool, 0, set_min_score(0.5), {"coord", Soon()}));
   EXPECT_EQ(u.version, 1);
   EXPECT_EQ(u.config.matcher.min_score, 0.5);
   EXPECT_EQ(SnapshotMinScore(), 0.5);

@@ -34,7 +34,8 @@ class RecommenderTest : public CoreTest {
         members_core_(&members_, snapshots_.get(), nullptr) {}
 
   void SetUp() override {
-    for (int i = 0; i < 30; ++i) Store(Vary(Mentor(absl::StrCat("m", i), 2), i));
+    for (int i = 0; i < 30; ++i)
+      Store(Vary(Mentor(absl::StrCat("m", i), 2), i));
     for (int i = 0; i < 12; ++i) Store(Vary(Mentee(absl::StrCat("e", i)), i));
   }
   // Tags, stages and availability that differ by member, so scores differ.
@@ -61,27 +62,27 @@ class RecommenderTest : public CoreTest {
   // then id.
   std::vector<std::string> BruteForce(const std::string& mentee, int k) {
     std::vector<std::pair<int32_t, std::string>> ranked;
-    EXPECT_TRUE(
-        snapshots_
-            ->Read(kPool, Soon(),
-                   [&](const snapshot::PoolView& v) {
-                     const matcher::CompiledPool& p = v.pool();
-                     const matcher::MemberIndex e = *p.Find(mentee);
-                     const int32_t min = v.scorer().min_score_micros();
-                     for (matcher::MemberIndex m : p.by_id()) {
-                       if (!v.scorer().EligibleMentor(m) ||
-                           v.free_capacity(m) <= 0) {
-                         continue;
-                       }
-                       matcher::PairScores s;
-                       if (v.scorer().Score(e, m, &s) &&
-                           s.mentee_micros >= min && s.mentor_micros >= min) {
-                         ranked.push_back({-s.mentee_micros, p.id(m)});
-                       }
-                     }
-                     return absl::OkStatus();
-                   })
-            .ok());
+    EXPECT_TRUE(snapshots_
+                    ->Read(kPool, Soon(),
+                           [&](const snapshot::PoolView& v) {
+                             const matcher::CompiledPool& p = v.pool();
+                             const matcher::MemberIndex e = *p.Find(mentee);
+                             const int32_t min = v.scorer().min_score_micros();
+                             for (matcher::MemberIndex m : p.by_id()) {
+                               if (!v.scorer().EligibleMentor(m) ||
+                                   v.free_capacity(m) <= 0) {
+                                 continue;
+                               }
+                               matcher::PairScores s;
+                               if (v.scorer().Score(e, m, &s) &&
+                                   s.mentee_micros >= min &&
+                                   s.mentor_micros >= min) {
+                                 ranked.push_back({-s.mentee_micros, p.id(m)});
+                               }
+                             }
+                             return absl::OkStatus();
+                           })
+                    .ok());
     std::sort(ranked.begin(), ranked.end());
     std::vector<std::string> out;
     for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(k); ++i) {
@@ -97,8 +98,8 @@ class RecommenderTest : public CoreTest {
       RecommendQuery q;
       q.mentee = e;
       q.k = 7;
-      absl::StatusOr<Recommendations> r = recommender_.Recommend(kPool, q,
-                                                                 Soon());
+      absl::StatusOr<Recommendations> r =
+          recommender_.Recommend(kPool, q, Soon());
       EXPECT_TRUE(r.ok()) << r.status();
       if (!r.ok()) continue;
       std::vector<std::string> got;

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "matcher/compiled_pool.h"
 #include "matcher/time.h"
-#include "gtest/gtest.h"
 #include "tests/matcher_groups/groups_test_util.h"
 #include "tests/support/status_matchers.h"
 
@@ -159,8 +159,8 @@ TEST(GroupEligibilityTest, CompiledMemberAgreesWithProfile) {
   std::vector<MemberProfile> profiles;
   for (int roles = 1; roles < 16; ++roles) {
     for (int bits = 0; bits < 4; ++bits) {
-      MemberProfile m = SimpleMember(
-          "m" + std::to_string(roles) + "-" + std::to_string(bits));
+      MemberProfile m = SimpleMember("m" + std::to_string(roles) + "-" +
+                                     std::to_string(bits));
       m.roles = 0;
       for (int r = 0; r < 4; ++r) {
         if (roles & (1 << r)) m.roles |= RoleBit(kRoles[r]);
@@ -173,10 +173,9 @@ TEST(GroupEligibilityTest, CompiledMemberAgreesWithProfile) {
   TimeZoneCache zones;
   ASSERT_OK_AND_ASSIGN(
       CompiledPool pool,
-      CompiledPool::Compile(profiles, {},
-                            ReferenceWeekContaining(absl::FromUnixSeconds(
-                                1700000000)),
-                            &zones));
+      CompiledPool::Compile(
+          profiles, {},
+          ReferenceWeekContaining(absl::FromUnixSeconds(1700000000)), &zones));
   for (bool screening : {false, true}) {
     PoolSettings s;
     s.require_screening = screening;

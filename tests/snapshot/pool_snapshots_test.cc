@@ -152,9 +152,8 @@ TEST_P(PoolSnapshotsTest, AnotherReplicasWritesArriveThroughTheFeed) {
   Put(Person("e1", matcher::Role::kMentee, 2));
   auto snapshots = Make();
   snapshots->Start();
-  ASSERT_TRUE(Eventually(*snapshots, [](const PoolView& v) {
-    return v.pool().size() == 1;
-  }));
+  ASSERT_TRUE(Eventually(
+      *snapshots, [](const PoolView& v) { return v.pool().size() == 1; }));
   Put(Person("e2", matcher::Role::kMentee, 3));  // not through the snapshot
   EXPECT_TRUE(Eventually(*snapshots, [](const PoolView& v) {
     return v.pool().Find("e2").has_value();
@@ -182,8 +181,8 @@ TEST_P(PoolSnapshotsTest, OwnWritesApplyAtOnceAndNeverGoBack) {
     return stage;
   };
   ASSERT_EQ(stage_of("e1"), 2);
-  snapshots->ApplyMember(kPool, "e1", 5,
-                         [] { return Person("e1", matcher::Role::kMentee, 3); });
+  snapshots->ApplyMember(
+      kPool, "e1", 5, [] { return Person("e1", matcher::Role::kMentee, 3); });
   EXPECT_EQ(stage_of("e1"), 3);
   bool converted = false;
   snapshots->ApplyMember(kPool, "e1", 4, [&] {
@@ -274,9 +273,9 @@ TEST_P(PoolSnapshotsTest, OwnMatchWritesAreNotReloadedFromTheFeed) {
   };
   ASSERT_TRUE(Eventually(*snapshots, load_is(0)));
   const double before = reloads->value();
-  ASSERT_TRUE(matches.CreateManual(kPool, "e1", "m1", false, "",
-                                   {"coord", Soon()})
-                  .ok());
+  ASSERT_TRUE(
+      matches.CreateManual(kPool, "e1", "m1", false, "", {"coord", Soon()})
+          .ok());
   ASSERT_TRUE(Eventually(*snapshots, caught_up));
   EXPECT_TRUE(Eventually(*snapshots, load_is(1)));
   EXPECT_EQ(reloads->value(), before);
@@ -286,8 +285,8 @@ TEST_P(PoolSnapshotsTest, OwnMatchWritesAreNotReloadedFromTheFeed) {
   ASSERT_OK_AND_ASSIGN(store::MemberRecord m1,
                        members_->Get(kPool, "m1", Soon()));
   ASSERT_TRUE(matches_
-                  ->CreateManual(kPool, pair, {"m1", m1.version, 2}, false,
-                                 "", "other", Soon())
+                  ->CreateManual(kPool, pair, {"m1", m1.version, 2}, false, "",
+                                 "other", Soon())
                   .ok());
   EXPECT_TRUE(Eventually(*snapshots, load_is(2)));
   EXPECT_GT(reloads->value(), before);

@@ -440,9 +440,9 @@ TEST_P(MatchRepositoryTest, FilteredListsReturnFullPages) {
   int64_t offset = 0;
   int pages = 0;
   do {
-    ASSERT_OK_AND_ASSIGN(MatchPage page,
-                         matches_->List(kPool, "", {MatchState::kActive}, 4,
-                                        offset, Soon()));
+    ASSERT_OK_AND_ASSIGN(
+        MatchPage page,
+        matches_->List(kPool, "", {MatchState::kActive}, 4, offset, Soon()));
     if (page.next_offset != 0) {
       EXPECT_THAT(page.matches, SizeIs(4));
     }

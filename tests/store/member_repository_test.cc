@@ -1,7 +1,6 @@
 // MemberRepository and ChangeFeed against real Redis, standalone and Cluster
 // (R-STORE, R-MEMBER, R-SEC erasure, R-TEST).
 #include "service/store/member_repository.h"
-#include "service/store/record_codec.h"
 
 #include <atomic>
 #include <latch>
@@ -22,6 +21,7 @@
 #include "service/store/change_feed.h"
 #include "service/store/keys.h"
 #include "service/store/match_repository.h"
+#include "service/store/record_codec.h"
 #include "tests/store/store_fixture.h"
 #include "tests/support/status_matchers.h"
 
@@ -190,9 +190,8 @@ TEST_P(MemberRepositoryTest, StoresCapacityAndRolesAsPlainHashFields) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   bad.profile.mentor_capacity = 20;
   bad.profile.roles = 1;  // bit 0 is no role
-  EXPECT_THAT(
-      repo_->Upsert(kPool, bad, Soon()),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("roles")));
+  EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("roles")));
   bad.profile.roles = 1u << 5;
   EXPECT_THAT(repo_->Upsert(kPool, bad, Soon()),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -283,10 +282,11 @@ TEST_P(MemberRepositoryTest, BatchStoresValidItemsAndReportsTheRest) {
   for (int i = 0; i < 10; ++i) {
     batch.push_back(W(absl::StrCat("m", i), absl::StrCat("p", i)));
   }
-  batch[2].expected_version = 5;                          // stored version is 1
-  batch[5].profile.id = "bad id";                                 // invalid
-  batch[7].profile.blocked = {"m7"};                              // self-block
-  batch[8].profile.blocked = std::vector<std::string>(257, "x");  // deduped to 1: fine
+  batch[2].expected_version = 5;      // stored version is 1
+  batch[5].profile.id = "bad id";     // invalid
+  batch[7].profile.blocked = {"m7"};  // self-block
+  batch[8].profile.blocked =
+      std::vector<std::string>(257, "x");  // deduped to 1: fine
   batch[9].profile.blocked.clear();
   for (int i = 0; i < 257; ++i)
     batch[9].profile.blocked.push_back(absl::StrCat("x", i));
@@ -343,10 +343,10 @@ TEST_P(MemberRepositoryTest, BatchesSpanningScriptCallsKeepPerMemberResults) {
   for (int i = 0; i < 250; ++i) {
     batch.push_back(W(absl::StrCat("id", i), absl::StrCat("p", i)));
   }
-  batch[50].expected_version = 3;   // first call: stored version is 0
+  batch[50].expected_version = 3;      // first call: stored version is 0
   batch[120].profile.blocked = {"z"};  // second call: needs the handshake
-  batch[199].expected_version = 0;  // second call, last slot: must not exist
-  batch[200].expected_version = 9;  // third call, first slot
+  batch[199].expected_version = 0;     // second call, last slot: must not exist
+  batch[200].expected_version = 9;     // third call, first slot
   ASSERT_OK_AND_ASSIGN(auto results, repo_->BatchUpsert(kPool, batch, Soon()));
   ASSERT_EQ(results.size(), 250u);
   int written = 0;
@@ -853,7 +853,8 @@ TEST_P(MemberRepositoryTest, LoadAllReadsEverythingAndTheFeedPositionFirst) {
     ASSERT_EQ(m.id(), ids[i]);
     const int n = std::stoi(m.id().substr(3));
     EXPECT_EQ(m.profile.region, absl::StrCat("payload-", n));
-    EXPECT_THAT(m.profile.blocked, ElementsAre(absl::StrCat("id-", (n + 1) % 1000)));
+    EXPECT_THAT(m.profile.blocked,
+                ElementsAre(absl::StrCat("id-", (n + 1) % 1000)));
     EXPECT_EQ(m.version, 1);
   }
   // Tailing from the position returns exactly what came after the load.

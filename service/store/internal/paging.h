@@ -43,8 +43,8 @@ absl::StatusOr<FilteredPage<Record>> ReadFilteredPage(
   int64_t pos = offset;
   const int64_t scan_end = offset + std::max<int64_t>(max_scan, page_size);
   while (pos < scan_end) {
-    const int64_t chunk = std::min<int64_t>(
-        scan_end - pos, std::max<int64_t>(page_size, 100));
+    const int64_t chunk =
+        std::min<int64_t>(scan_end - pos, std::max<int64_t>(page_size, 100));
     ASSIGN_OR_RETURN(Reply r, client.Run(index_key,
                                          Command({"ZREVRANGE", index_key})
                                              .AddInt(pos)
