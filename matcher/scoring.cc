@@ -12,6 +12,25 @@
 #include "matcher/internal/fraction.h"
 
 namespace peermatch::matcher {
+
+std::string ConstraintName(Constraint c) {
+  static constexpr const char* kNames[] = {"",
+                                           "CONSTRAINT_SAME_MEMBER",
+                                           "CONSTRAINT_NOT_MENTEE",
+                                           "CONSTRAINT_NOT_MENTOR",
+                                           "CONSTRAINT_SAFETY_HOLD",
+                                           "CONSTRAINT_NOT_SCREENED",
+                                           "CONSTRAINT_BLOCKED",
+                                           "CONSTRAINT_DECLINED",
+                                           "CONSTRAINT_EXCLUDED",
+                                           "CONSTRAINT_NO_SHARED_LANGUAGE",
+                                           "CONSTRAINT_NO_SHARED_MODALITY",
+                                           "CONSTRAINT_MENTOR_STAGE",
+                                           "CONSTRAINT_STAGE_GAP",
+                                           "CONSTRAINT_AVAILABILITY_OVERLAP"};
+  const size_t i = static_cast<size_t>(c);
+  return i > 0 && i < std::size(kNames) ? kNames[i] : absl::StrCat(i);
+}
 namespace {
 
 // The SPEC's component formulas on plain integers; the kernel's tables are

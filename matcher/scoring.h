@@ -54,6 +54,11 @@ enum class Constraint : uint8_t {
   kAvailabilityOverlap = 13,
 };
 
+// The constraint's name in the API ("CONSTRAINT_SAME_MEMBER", ...), for
+// messages; tests/api checks it against peermatch.v1.Constraint. The number
+// as text for a value outside the enum.
+std::string ConstraintName(Constraint c);
+
 // The components in the SPEC's (and the summation's) order.
 inline constexpr int kNumComponents = 6;
 inline constexpr std::array<absl::string_view, kNumComponents> kComponentNames =

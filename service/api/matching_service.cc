@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "matcher/recommend.h"
+#include "service/api/conversions.h"
 #include "service/api/settings_codec.h"
 #include "service/api/validation.h"
 
@@ -42,7 +43,7 @@ void CheckReferenceTime(const google::protobuf::Timestamp& t, bool has,
 std::optional<absl::Time> ReferenceTime(const google::protobuf::Timestamp& t,
                                         bool has) {
   if (!has) return std::nullopt;
-  return absl::FromUnixSeconds(t.seconds());
+  return FromTimestamp(t);
 }
 
 }  // namespace

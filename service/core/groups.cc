@@ -13,6 +13,7 @@
 #include "matcher/time.h"
 #include "service/core/group_diff.h"
 #include "service/core/known_pool.h"
+#include "service/core/pools.h"
 
 namespace peermatch::core {
 namespace {
@@ -28,15 +29,6 @@ struct LoadedPool {
   store::PoolConfig settings;
   matcher::ReferenceWeek week;
 };
-
-absl::StatusOr<store::PoolConfig> LoadSettings(store::SettingsStore* repo,
-                                               const std::string& pool,
-                                               absl::Time deadline) {
-  ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
-                   repo->Get(pool, deadline));
-  if (!rec.has_value()) return store::PoolConfig{};
-  return std::move(rec->config);
-}
 
 absl::Status Place(const std::vector<store::MemberRecord>& records,
                    LoadedPool* out) {
@@ -60,7 +52,8 @@ absl::StatusOr<LoadedPool> LoadPool(store::MemberStore* members,
                                     absl::Time deadline) {
   LoadedPool out;
   out.week = matcher::ReferenceWeekContaining(ref);
-  ASSIGN_OR_RETURN(out.settings, LoadSettings(settings, pool, deadline));
+  ASSIGN_OR_RETURN(VersionedSettings s, LoadSettings(settings, pool, deadline));
+  out.settings = std::move(s.config);
   ASSIGN_OR_RETURN(store::PoolLoad load, members->LoadAll(pool, deadline));
   if (load.members.empty()) {
     return absl::NotFoundError(absl::StrCat("pool ", pool, " has no members"));
@@ -320,7 +313,9 @@ absl::StatusOr<int> Groups::RemoveMember(const std::string& pool,
     // Is the rest still a valid group? Check it in the current week.
     LoadedPool loaded;
     loaded.week = matcher::ReferenceWeekContaining(absl::Now());
-    ASSIGN_OR_RETURN(loaded.settings, LoadSettings(settings_, pool, deadline));
+    ASSIGN_OR_RETURN(VersionedSettings s,
+                     LoadSettings(settings_, pool, deadline));
+    loaded.settings = std::move(s.config);
     std::vector<store::MemberRecord> records;
     for (const std::string& m : rest) {
       absl::StatusOr<store::MemberRecord> r = members_->Get(pool, m, deadline);

@@ -15,6 +15,7 @@
 #include "service/common/logging.h"
 #include "service/common/metrics.h"
 #include "service/core/known_pool.h"
+#include "service/core/pools.h"
 
 namespace peermatch::core {
 namespace {
@@ -27,38 +28,10 @@ int Lookup(const absl::flat_hash_map<std::string, int>& m,
   return it == m.end() ? 0 : it->second;
 }
 
-// The pool's service settings (TTL, auto-publish), defaults when unset.
-absl::StatusOr<store::ServiceSettings> LoadServiceSettings(
-    store::SettingsStore* repo, const std::string& pool, absl::Time deadline) {
-  ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
-                   repo->Get(pool, deadline));
-  if (!rec.has_value()) return store::ServiceSettings{};
-  return rec->config.service;
-}
-
 // Worth retrying after the snapshot catches up: the state the plan was
 // based on changed under it.
 bool Retryable(const absl::Status& s) {
   return absl::IsAborted(s) && !absl::StrContains(s.message(), "lease");
-}
-
-std::string ConstraintName(matcher::Constraint c) {
-  static constexpr const char* kNames[] = {"",
-                                           "CONSTRAINT_SAME_MEMBER",
-                                           "CONSTRAINT_NOT_MENTEE",
-                                           "CONSTRAINT_NOT_MENTOR",
-                                           "CONSTRAINT_SAFETY_HOLD",
-                                           "CONSTRAINT_NOT_SCREENED",
-                                           "CONSTRAINT_BLOCKED",
-                                           "CONSTRAINT_DECLINED",
-                                           "CONSTRAINT_EXCLUDED",
-                                           "CONSTRAINT_NO_SHARED_LANGUAGE",
-                                           "CONSTRAINT_NO_SHARED_MODALITY",
-                                           "CONSTRAINT_MENTOR_STAGE",
-                                           "CONSTRAINT_STAGE_GAP",
-                                           "CONSTRAINT_AVAILABILITY_OVERLAP"};
-  const size_t i = static_cast<size_t>(c);
-  return i < std::size(kNames) ? kNames[i] : absl::StrCat(i);
 }
 
 // One match's own write, applied to the replica's snapshot in place (no
@@ -189,8 +162,9 @@ Matches::PlanAndCommit(const std::string& pool, const MatchingOptions& options,
                        std::optional<int64_t> fencing_token,
                        const ProgressFn& progress,
                        const std::function<absl::Status()>& before_commit) {
-  ASSIGN_OR_RETURN(store::ServiceSettings service,
-                   LoadServiceSettings(settings_, pool, call.deadline));
+  ASSIGN_OR_RETURN(VersionedSettings settings,
+                   LoadSettings(settings_, pool, call.deadline));
+  const store::ServiceSettings& service = settings.config.service;
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(MatchingPlan plan,
                      PlanMatching(snapshots_, pool, options, reference_time,
@@ -305,7 +279,7 @@ absl::StatusOr<store::MatchRecord> Matches::CreateManual(
           if (!ex.acceptable && !override) {
             std::vector<std::string> names;
             for (matcher::Constraint c : ex.failed_constraints) {
-              names.push_back(ConstraintName(c));
+              names.push_back(matcher::ConstraintName(c));
             }
             return absl::FailedPreconditionError(absl::StrCat(
                 "hard constraints fail: ", absl::StrJoin(names, ", "),

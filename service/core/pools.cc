@@ -8,22 +8,19 @@
 #include "matcher/groups.h"
 
 namespace peermatch::core {
-namespace {
-
-absl::StatusOr<VersionedSettings> Load(store::SettingsStore* repo,
-                                       const std::string& pool,
-                                       absl::Time deadline) {
+absl::StatusOr<VersionedSettings> LoadSettings(store::SettingsStore* repo,
+                                               const std::string& pool,
+                                               absl::Time deadline) {
   ASSIGN_OR_RETURN(std::optional<store::SettingsRecord> rec,
                    repo->Get(pool, deadline));
   if (!rec.has_value()) return VersionedSettings{};
   return VersionedSettings{std::move(rec->config), rec->version};
 }
 
-}  // namespace
-
 absl::StatusOr<VersionedSettings> Pools::GetSettings(const std::string& pool,
                                                      absl::Time deadline) {
-  ASSIGN_OR_RETURN(VersionedSettings loaded, Load(settings_, pool, deadline));
+  ASSIGN_OR_RETURN(VersionedSettings loaded,
+                   LoadSettings(settings_, pool, deadline));
   if (loaded.version == 0) {
     // Defaults apply, but only to a pool that exists (has members).
     RETURN_IF_ERROR(snapshots_->Read(
@@ -37,7 +34,7 @@ absl::StatusOr<VersionedSettings> Pools::UpdateSettings(
     const std::string& pool, std::optional<int64_t> expected_version,
     const SettingsPatch& patch, const Call& call) {
   ASSIGN_OR_RETURN(VersionedSettings loaded,
-                   Load(settings_, pool, call.deadline));
+                   LoadSettings(settings_, pool, call.deadline));
   if (expected_version.has_value() && *expected_version != loaded.version) {
     return absl::AbortedError(absl::StrCat("settings version is ",
                                            loaded.version, ", expected ",

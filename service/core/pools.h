@@ -32,6 +32,12 @@ struct VersionedSettings {
   int64_t version = 0;  // 0: never written (defaults)
 };
 
+// The stored settings, or the defaults (version 0) when none were written:
+// the one read of a pool's settings for every use case.
+absl::StatusOr<VersionedSettings> LoadSettings(store::SettingsStore* settings,
+                                               const std::string& pool,
+                                               absl::Time deadline);
+
 // Changes the settings in place; returns INVALID_ARGUMENT (naming fields)
 // to refuse the change.
 using SettingsPatch = std::function<absl::Status(store::PoolConfig*)>;
